@@ -1,0 +1,3 @@
+module github.com/glimpse-image/glimpse
+
+go 1.26
