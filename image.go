@@ -41,9 +41,9 @@ type Image struct {
 	Visibility      string
 	Protected       bool
 	OSHidden        bool
-	Owner           string // project id; "" is null
-	Size            *int64 // bytes
-	VirtualSize     *int64 // bytes
+	Owner           string  // project id; "" is null
+	Size            *int64  // bytes
+	VirtualSize     *int64  // bytes
 	Checksum        *string // hex md5 of the data
 	OSHashAlgo      *string // "sha512"
 	OSHashValue     *string // hex digest of the data with OSHashAlgo
