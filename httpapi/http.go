@@ -1,0 +1,233 @@
+// Package httpapi serves the Glance Image API v2 and the Keystone Identity API v3 subset
+// over net/http. Handlers return errors; one table (statusOf) turns glimpse.Error codes into
+// HTTP statuses, and the body shapes follow the real Glance and Keystone.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"html"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/glimpse-image/glimpse"
+)
+
+// Server holds the services the API handlers need. cmd/glimpse fills it in.
+type Server struct {
+	Images    glimpse.ImageService
+	Members   glimpse.MemberService
+	ImageData glimpse.ImageDataService
+	Tokens    glimpse.TokenService
+	Identity  glimpse.IdentityStore
+	// Stores are the configured stores; the first is the default (GET /v2/info/stores).
+	Stores []glimpse.Store
+	Logger *slog.Logger
+
+	// IdentityURL is the public identity endpoint without a version, e.g.
+	// "http://127.0.0.1:5000"; it is sent in WWW-Authenticate on 401 (as keystonemiddleware).
+	IdentityURL string
+	// ImageURL is the public image endpoint, e.g. "http://127.0.0.1:9292" (version discovery).
+	ImageURL string
+	// MaxImageSize caps one upload in bytes (Glance's image_size_cap, default 1 TiB).
+	MaxImageSize int64
+}
+
+// ImageHandler returns the handler of the image API (port 9292).
+func (s *Server) ImageHandler() http.Handler {
+	mux := http.NewServeMux()
+	s.routeImageAPI(mux)
+	return s.common(mux)
+}
+
+// IdentityHandler returns the handler of the identity API (port 5000).
+func (s *Server) IdentityHandler() http.Handler {
+	mux := http.NewServeMux()
+	s.routeIdentityAPI(mux)
+	return s.common(mux)
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
+}
+
+// common wraps h with the middleware every request passes: recover, request id, access log.
+func (s *Server) common(h http.Handler) http.Handler {
+	return s.recoverPanics(s.accessLog(withRequestID(h)))
+}
+
+type requestIDKey struct{}
+
+// withRequestID gives every request an id "req-<uuid>", sent as x-openstack-request-id
+// (oslo.middleware request_id) and used in logs.
+func withRequestID(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := "req-" + newUUID()
+		w.Header().Set("x-openstack-request-id", id)
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// RequestID returns the request id of ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (flush, deadlines).
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) accessLog(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		s.logger().Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"bytes", rec.bytes, "duration_ms", time.Since(start).Milliseconds(),
+			"request_id", w.Header().Get("x-openstack-request-id"))
+	})
+}
+
+func (s *Server) recoverPanics(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.logger().Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
+				s.writeGlanceError(w, r, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// statusOf maps a glimpse error code to its HTTP status.
+func statusOf(code string) int {
+	switch code {
+	case glimpse.EINVALID:
+		return http.StatusBadRequest
+	case glimpse.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case glimpse.EFORBIDDEN:
+		return http.StatusForbidden
+	case glimpse.ENOTFOUND:
+		return http.StatusNotFound
+	case glimpse.ECONFLICT:
+		return http.StatusConflict
+	case glimpse.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case glimpse.EUNSUPPORTEDMEDIA:
+		return http.StatusUnsupportedMediaType
+	case glimpse.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+func (s *Server) logIfInternal(r *http.Request, err error) {
+	if glimpse.ErrorCode(err) == glimpse.EINTERNAL {
+		s.logger().Error("internal error", "method", r.Method, "path", r.URL.Path,
+			"request_id", RequestID(r.Context()), "error", err.Error())
+	}
+}
+
+// writeGlanceError writes err as Glance (webob) does: a JSON body
+// {"message": "...<br /><br />\n\n\n", "code": "404 Not Found", "title": "Not Found"} when the
+// client accepts application/json, otherwise webob's small HTML page.
+func (s *Server) writeGlanceError(w http.ResponseWriter, r *http.Request, err error) {
+	s.logIfInternal(r, err)
+	status := statusOf(glimpse.ErrorCode(err))
+	writeWebobError(w, r, status, glimpse.ErrorMessage(err))
+}
+
+func writeWebobError(w http.ResponseWriter, r *http.Request, status int, message string) {
+	title := http.StatusText(status)
+	code := fmt.Sprintf("%d %s", status, title)
+	if wantsJSON(r) {
+		body, _ := json.Marshal(map[string]string{
+			"message": message + "<br /><br />\n\n\n", "code": code, "title": title,
+		})
+		writeRaw(w, status, "application/json", body)
+		return
+	}
+	page := "<html>\n <head>\n  <title>" + code + "</title>\n </head>\n <body>\n  <h1>" + code +
+		"</h1>\n  " + html.EscapeString(message) + "<br /><br />\n\n\n\n </body>\n</html>"
+	writeRaw(w, status, "text/html; charset=UTF-8", []byte(page))
+}
+
+// wantsJSON reports whether the client prefers JSON error bodies (Accept names
+// application/json), as webob's best_match does for Glance.
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// writeKeystoneError writes err as Keystone does:
+// {"error": {"code": 404, "message": "...", "title": "Not Found"}}.
+func (s *Server) writeKeystoneError(w http.ResponseWriter, r *http.Request, err error) {
+	s.logIfInternal(r, err)
+	status := statusOf(glimpse.ErrorCode(err))
+	body, _ := json.Marshal(map[string]any{"error": map[string]any{
+		"code": status, "message": glimpse.ErrorMessage(err), "title": http.StatusText(status),
+	}})
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf("Keystone uri=%q", s.IdentityURL))
+	}
+	writeRaw(w, status, "application/json", body)
+}
+
+// writeJSON writes v as a JSON body with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "encoding response", http.StatusInternalServerError)
+		return
+	}
+	writeRaw(w, status, "application/json", body)
+}
+
+func writeRaw(w http.ResponseWriter, status int, contentType string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// newUUID returns a random (version 4) UUID in its canonical form.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

