@@ -5,7 +5,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/glimpse-image/glimpse"
+	"github.com/google/uuid"
 )
 
 // Server holds the services the API handlers need. cmd/glimpse fills it in.
@@ -69,7 +69,7 @@ type requestIDKey struct{}
 // (oslo.middleware request_id) and used in logs.
 func withRequestID(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := "req-" + newUUID()
+		id := "req-" + uuid.NewString()
 		w.Header().Set("x-openstack-request-id", id)
 		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
 	})
@@ -221,13 +221,4 @@ func writeRaw(w http.ResponseWriter, status int, contentType string, body []byte
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
-}
-
-// newUUID returns a random (version 4) UUID in its canonical form.
-func newUUID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
