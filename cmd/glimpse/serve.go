@@ -217,4 +217,3 @@ func printWelcome(cfg *Config, password string, generated bool) {
 		filepath.Join(cfg.DataDir, "clouds.yaml"))
 	fmt.Fprint(os.Stdout, b.String())
 }
-
