@@ -1,0 +1,43 @@
+package identity
+
+import (
+	"fmt"
+	"sync"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// HashPassword returns the bcrypt hash of pw (cost bcrypt.DefaultCost), as Keystone stores
+// passwords ([identity] password_hash_algorithm = bcrypt). bcrypt reads at most 72 bytes.
+func HashPassword(pw string) (string, error) {
+	b := []byte(pw)
+	if len(b) > 72 {
+		b = b[:72] // what Keystone does ("Truncating password to algorithm specific maximum length")
+	}
+	h, err := bcrypt.GenerateFromPassword(b, bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("identity: hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// dummyHash is compared against when the user does not exist, so that a missing user
+// takes as long to reject as a wrong password.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("glimpse-no-such-user"), bcrypt.DefaultCost)
+	return h
+})
+
+// checkPassword reports whether pw matches the bcrypt hash; an empty hash (a user without a
+// password) matches nothing.
+func checkPassword(hash, pw string) bool {
+	b := []byte(pw)
+	if len(b) > 72 {
+		b = b[:72]
+	}
+	if hash == "" {
+		bcrypt.CompareHashAndPassword(dummyHash(), b)
+		return false
+	}
+	return bcrypt.CompareHashAndPassword([]byte(hash), b) == nil
+}
