@@ -81,4 +81,3 @@ func (s *Service) ValidateToken(ctx context.Context, token string) (*glimpse.Pri
 	}
 	return p, nil
 }
-
