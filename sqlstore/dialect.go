@@ -1,0 +1,192 @@
+package sqlstore
+
+import (
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// dialect holds everything that differs between the SQL databases glimpse runs on:
+// driver name and DSN, migrations, placeholders, "insert or ignore" syntax, row locks,
+// unique-violation detection and the representation of times. Queries elsewhere are
+// written once, with "?" placeholders, and pass through rebind.
+//
+// Only SQLite is implemented. PostgreSQL (pgx: $n placeholders, "ON CONFLICT DO NOTHING",
+// "FOR UPDATE", SQLSTATE 23505, timestamptz) and MySQL ("INSERT IGNORE", "FOR UPDATE",
+// error 1062, DATETIME(6)) add a constant here and a migrations/<name> directory.
+// MySQL must be opened with clientFoundRows=true: the store reads RowsAffected of an UPDATE
+// as "rows matched" (ENOTFOUND when 0), which is what SQLite and PostgreSQL report.
+type dialect int
+
+const (
+	dialectSQLite dialect = iota + 1
+)
+
+// timeLayout is the fixed-width UTC text form of times in SQLite: microsecond precision, so
+// that text order is time order.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+func (d dialect) String() string {
+	switch d {
+	case dialectSQLite:
+		return "sqlite"
+	}
+	return fmt.Sprintf("dialect(%d)", int(d))
+}
+
+// driverName is the database/sql driver to open.
+func (d dialect) driverName() string { return "sqlite" }
+
+// gooseDialect is the goose dialect of the migrations.
+func (d dialect) gooseDialect() goose.Dialect { return goose.DialectSQLite3 }
+
+// migrations returns the dialect's migration files (migrations/<name>/NNNNN_*.sql).
+func (d dialect) migrations() (fs.FS, error) {
+	return fs.Sub(migrationFS, "migrations/"+d.String())
+}
+
+// sqliteDriverDSN returns the modernc.org/sqlite DSN for a database file: WAL, a 10 s busy
+// timeout, foreign keys on, and BEGIN IMMEDIATE for read-write transactions so that
+// concurrent writers wait for each other instead of failing with "database is locked".
+func sqliteDriverDSN(path, extraQuery string) string {
+	q := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	if extraQuery != "" {
+		q += "&" + extraQuery
+	}
+	return path + "?" + q
+}
+
+// rebind rewrites the "?" placeholders of q for the dialect.
+func (d dialect) rebind(q string) string { return q }
+
+// insertIgnore returns an INSERT of cols into table that does nothing when the row would
+// violate a unique constraint.
+func (d dialect) insertIgnore(table string, cols ...string) string {
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING",
+		table, strings.Join(cols, ", "), placeholders(len(cols)))
+}
+
+// forUpdate is the suffix of a SELECT that locks the rows it reads until the transaction
+// ends. SQLite needs none: write transactions begin IMMEDIATE and so run one at a time.
+func (d dialect) forUpdate() string { return "" }
+
+// isUniqueViolation reports whether err is a unique or primary-key constraint violation.
+func (d dialect) isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return true
+		}
+	}
+	return false
+}
+
+// timeArg is the column value of t (UTC, microsecond precision).
+func (d dialect) timeArg(t time.Time) any { return t.UTC().Format(timeLayout) }
+
+// nullTimeArg is the column value of t, or NULL for nil.
+func (d dialect) nullTimeArg(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return d.timeArg(*t)
+}
+
+// parseTimeValue converts a time column value read from any dialect's driver into a UTC time.
+func parseTimeValue(src any) (time.Time, error) {
+	switch v := src.(type) {
+	case time.Time:
+		return v.UTC(), nil
+	case string:
+		return parseTimeText(v)
+	case []byte:
+		return parseTimeText(string(v))
+	}
+	return time.Time{}, fmt.Errorf("sqlstore: cannot read %T as a time", src)
+}
+
+func parseTimeText(s string) (time.Time, error) {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		t, err = time.Parse(time.RFC3339Nano, s)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sqlstore: bad time %q: %w", s, err)
+	}
+	return t.UTC(), nil
+}
+
+// timeScan scans a NOT NULL time column into *dst.
+type timeScan struct{ dst *time.Time }
+
+func (s timeScan) Scan(src any) error {
+	if src == nil {
+		*s.dst = time.Time{}
+		return nil
+	}
+	t, err := parseTimeValue(src)
+	*s.dst = t
+	return err
+}
+
+// nullTimeScan scans a nullable time column into *dst (nil for NULL).
+type nullTimeScan struct{ dst **time.Time }
+
+func (s nullTimeScan) Scan(src any) error {
+	if src == nil {
+		*s.dst = nil
+		return nil
+	}
+	t, err := parseTimeValue(src)
+	if err != nil {
+		return err
+	}
+	*s.dst = &t
+	return nil
+}
+
+// placeholders returns "?, ?, …" with n marks.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// truncTime is t in UTC at the precision every dialect stores (microseconds).
+func truncTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+var _ driver.Valuer = (*nullString)(nil)
+
+// nullString stores "" as NULL and reads NULL as "".
+type nullString struct{ s *string }
+
+func (n *nullString) Value() (driver.Value, error) {
+	if n.s == nil || *n.s == "" {
+		return nil, nil
+	}
+	return *n.s, nil
+}
+
+func (n *nullString) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*n.s = ""
+	case string:
+		*n.s = v
+	case []byte:
+		*n.s = string(v)
+	default:
+		return fmt.Errorf("sqlstore: cannot read %T as a string", src)
+	}
+	return nil
+}

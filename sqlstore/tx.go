@@ -1,0 +1,66 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// tx wraps a transaction with the dialect (placeholders) and the time it began, which every
+// timestamp written in it uses.
+type tx struct {
+	*sql.Tx
+	d   dialect
+	now time.Time
+}
+
+// beginTx starts a read-write transaction (BEGIN IMMEDIATE on SQLite) or, with write false,
+// a read-only one that never waits for writers.
+func (db *DB) beginTx(ctx context.Context, write bool) (*tx, error) {
+	t, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: !write})
+	if err != nil {
+		return nil, fmt.Errorf("begin transaction: %w", err)
+	}
+	return &tx{Tx: t, d: db.dialect, now: truncTime(db.now())}, nil
+}
+
+func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.ExecContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.QueryContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.QueryRowContext(ctx, t.d.rebind(q), args...)
+}
+
+// commit commits the transaction.
+func (t *tx) commit() error {
+	if err := t.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// execAffected runs q and returns the number of rows it changed.
+func (t *tx) execAffected(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := t.exec(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// exists reports whether q returns a row.
+func (t *tx) exists(ctx context.Context, q string, args ...any) (bool, error) {
+	var one int
+	err := t.queryRow(ctx, q, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
