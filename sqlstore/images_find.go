@@ -390,4 +390,3 @@ func addMarker(ctx context.Context, tx *tx, b *sqlBuilder, f glimpse.ImageFilter
 	b.add("("+strings.Join(ors, " OR ")+")", args...)
 	return nil
 }
-
