@@ -41,3 +41,10 @@ func checkPassword(hash, pw string) bool {
 	}
 	return bcrypt.CompareHashAndPassword([]byte(hash), b) == nil
 }
+
+// HashPassword is the package's HashPassword, for callers that reach the service through
+// an interface (the identity API's user handlers).
+func (s *Service) HashPassword(pw string) (string, error) { return HashPassword(pw) }
+
+// CheckPassword reports whether pw is the password of the user with the given bcrypt hash.
+func (s *Service) CheckPassword(hash, pw string) bool { return checkPassword(hash, pw) }
