@@ -1,0 +1,160 @@
+package httpapi
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/glimpse-image/glimpse"
+)
+
+// handleImageUpload answers PUT /v2/images/{image_id}/file ("Upload binary image data"):
+// the body (application/octet-stream, sized or chunked) streams into the default store;
+// 204 with an empty text/html body as Glance. 415 for another Content-Type, 409 unless
+// the image is queued.
+func (s *Server) handleImageUpload(w http.ResponseWriter, r *http.Request) error {
+	if ct := r.Header.Get("Content-Type"); mediaTypeOf(ct) != "application/octet-stream" {
+		return errUnsupportedMedia(ct)
+	}
+	id := r.PathValue("image_id")
+	p := imageCaller(r)
+	img, err := s.imageOr404(r, id)
+	if err != nil {
+		return err
+	}
+	if !glimpse.CanModifyImage(p, img) {
+		return errExplained(http.StatusForbidden, "Not allowed to upload image data for image %s", id)
+	}
+	if img.Status != glimpse.ImageStatusQueued {
+		return errExplained(http.StatusConflict, "Image status transition from %s to saving is not allowed", img.Status)
+	}
+	size := r.ContentLength // -1 when chunked
+	if _, err := s.ImageData.Upload(r.Context(), id, r.Body, size); err != nil {
+		if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
+			return errImageNotFound(id)
+		}
+		return err
+	}
+	writeNoContent(w)
+	return nil
+}
+
+// handleImageDownload answers GET /v2/images/{image_id}/file ("Download binary image
+// data"): 200 with Content-MD5 (the hex checksum, as Glance sends it) and Content-Length,
+// or 206 with Content-Range for a single Range; 204 when the image has no data; 403 for a
+// deactivated image unless the caller is an admin. The data is streamed, never buffered.
+func (s *Server) handleImageDownload(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("image_id")
+	p := imageCaller(r)
+	img, err := s.imageOr404(r, id)
+	if err != nil {
+		return err
+	}
+	if !glimpse.CanDownloadImage(p, img) {
+		return errExplained(http.StatusForbidden, "The requested image has been deactivated. Image data download is forbidden.")
+	}
+	if img.Size == nil || len(img.Stores()) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	size := *img.Size
+	offset, length := int64(0), size
+	partial := false
+	if header := r.Header.Get("Range"); header != "" {
+		start, end, err := parseByteRange(header, size)
+		if err != nil {
+			return err
+		}
+		offset, length, partial = start, end-start+1, true
+	}
+	rc, err := s.ImageData.Download(r.Context(), img, offset, length)
+	if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	} else if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	if partial {
+		h.Set("Content-Range", "bytes "+strconv.FormatInt(offset, 10)+"-"+strconv.FormatInt(offset+length-1, 10)+"/"+strconv.FormatInt(size, 10))
+	}
+	if img.Checksum != nil {
+		h.Set("Content-MD5", *img.Checksum)
+	}
+	h.Set("Content-Length", strconv.FormatInt(length, 10))
+	status := http.StatusOK
+	if partial {
+		status = http.StatusPartialContent
+	}
+	w.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	if _, err := io.Copy(w, rc); err != nil {
+		// Headers are gone; abort the connection so the client sees a short read.
+		s.logger().Warn("image download interrupted", "image_id", id,
+			"request_id", RequestID(r.Context()), "error", err.Error())
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+// parseByteRange reads a single "bytes=a-b", "bytes=a-" or "bytes=-n" range of an object of
+// size bytes and returns its inclusive bounds, with Glance's errors: 400 for several
+// ranges, 416 for a malformed or unsatisfiable one.
+func parseByteRange(header string, size int64) (start, end int64, err error) {
+	invalid := errDetailed(http.StatusRequestedRangeNotSatisfiable, "Invalid Range header.")
+	unit, spec, ok := strings.Cut(strings.TrimSpace(header), "=")
+	if !ok || strings.TrimSpace(unit) != "bytes" {
+		return 0, 0, invalid
+	}
+	if strings.Contains(spec, ",") {
+		return 0, 0, errExplained(http.StatusBadRequest,
+			"Requests with multiple ranges are not supported in Glance. You may make multiple single-range requests instead.")
+	}
+	first, last, ok := strings.Cut(strings.TrimSpace(spec), "-")
+	if !ok {
+		return 0, 0, invalid
+	}
+	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
+	switch {
+	case first == "" && last == "":
+		return 0, 0, invalid
+	case first == "":
+		n, err := strconv.ParseInt(last, 10, 64)
+		if err != nil || n <= 0 {
+			return 0, 0, invalid
+		}
+		start = max(size-n, 0)
+		end = size - 1
+	default:
+		start, err = strconv.ParseInt(first, 10, 64)
+		if err != nil || start < 0 {
+			return 0, 0, invalid
+		}
+		end = size - 1
+		if last != "" {
+			end, err = strconv.ParseInt(last, 10, 64)
+			if err != nil || end < start {
+				return 0, 0, invalid
+			}
+			end = min(end, size-1)
+		}
+	}
+	if size == 0 || start >= size {
+		return 0, 0, errDetailed(http.StatusRequestedRangeNotSatisfiable,
+			"Invalid start position in Range header. Start position MUST be in the inclusive range [0, %d].", size-1)
+	}
+	return start, end, nil
+}
+
+// mediaTypeOf returns a Content-Type's media type, lower case, without parameters.
+func mediaTypeOf(ct string) string {
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	return strings.ToLower(strings.TrimSpace(ct))
+}

@@ -1,0 +1,93 @@
+package httpapi
+
+import (
+	"io"
+	"net/http"
+
+	"github.com/glimpse-image/glimpse"
+)
+
+// handleImageShow answers GET /v2/images/{image_id} ("Show image").
+func (s *Server) handleImageShow(w http.ResponseWriter, r *http.Request) error {
+	img, err := s.imageOr404(r, r.PathValue("image_id"))
+	if err != nil {
+		return err
+	}
+	writePyJSONResponse(w, http.StatusOK, imageView(img))
+	return nil
+}
+
+// handleImageUpdate answers PATCH /v2/images/{image_id} ("Update image"): 415 unless the
+// body is one of Glance's JSON-patch media types; the operations are checked before the
+// image is read, then applied in one store transaction.
+func (s *Server) handleImageUpdate(w http.ResponseWriter, r *http.Request) error {
+	mediaType := mediaTypeOf(r.Header.Get("Content-Type"))
+	if mediaType != mediaPatchV21 && mediaType != mediaPatchV20 {
+		return errPatchMediaType(r.Header.Get("Content-Type"))
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
+	if err != nil {
+		return errExplained(http.StatusBadRequest, "Malformed JSON in request body.")
+	}
+	if len(body) > maxJSONBody {
+		return errDefault(http.StatusRequestEntityTooLarge)
+	}
+	ops, err := parseImagePatch(body, mediaType)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("image_id")
+	p := imageCaller(r)
+	img, err := s.imageOr404(r, id)
+	if err != nil {
+		return err
+	}
+	if !glimpse.CanModifyImage(p, img) {
+		return errNotOwner()
+	}
+	if len(ops) > 0 {
+		img, err = s.Images.UpdateImage(r.Context(), id, func(img *glimpse.Image) error {
+			return applyImagePatch(img, ops, p)
+		})
+		if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
+			return errImageNotFound(id)
+		} else if err != nil {
+			return err
+		}
+	}
+	writePyJSONResponse(w, http.StatusOK, imageView(img))
+	return nil
+}
+
+// handleImageDelete answers DELETE /v2/images/{image_id} ("Delete image"): 204, then the
+// data is removed from the stores. A protected image is 403, as is another project's image.
+func (s *Server) handleImageDelete(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("image_id")
+	p := imageCaller(r)
+	img, err := s.findVisibleImage(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	if img == nil {
+		return errExplained(http.StatusNotFound, "Failed to find image %s to delete", id)
+	}
+	if !glimpse.CanModifyImage(p, img) {
+		return errNotOwner()
+	}
+	if img.Protected {
+		return errExplained(http.StatusForbidden, "Image %s is protected and cannot be deleted.", id)
+	}
+	if err := s.Images.DeleteImage(r.Context(), id); err != nil {
+		if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
+			return errExplained(http.StatusNotFound, "Failed to find image %s to delete", id)
+		}
+		return err
+	}
+	if s.ImageData != nil && len(img.Locations) > 0 {
+		if err := s.ImageData.DeleteData(r.Context(), img); err != nil {
+			s.logger().Error("delete image data", "image_id", id, "request_id", RequestID(r.Context()), "error", err.Error())
+		}
+	}
+	writeNoContent(w)
+	return nil
+}

@@ -1,0 +1,89 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/glimpse-image/glimpse"
+)
+
+// imageTagQuota is Glance's default image_tag_quota.
+const imageTagQuota = 128
+
+// handleTagAdd answers PUT /v2/images/{image_id}/tags/{tag} ("Add image tag"): 204, also
+// when the image already has the tag; a tag over 255 characters fails the image schema.
+func (s *Server) handleTagAdd(w http.ResponseWriter, r *http.Request) error {
+	id, tag := r.PathValue("image_id"), r.PathValue("tag")
+	if err := validateImage(map[string]any{"tags": []any{tag}}); err != nil {
+		return err
+	}
+	img, err := s.tagImage(r, id, "update")
+	if err != nil {
+		return err
+	}
+	if slices.Contains(img.Tags, tag) {
+		writeNoContent(w)
+		return nil
+	}
+	_, err = s.Images.UpdateImage(r.Context(), id, func(img *glimpse.Image) error {
+		if slices.Contains(img.Tags, tag) {
+			return nil
+		}
+		if len(img.Tags) >= imageTagQuota {
+			return errExplained(http.StatusRequestEntityTooLarge, "Maximum tag count exceeded: %d", imageTagQuota)
+		}
+		img.Tags = append(img.Tags, tag)
+		return nil
+	})
+	if err != nil {
+		return tagImageError(err, id)
+	}
+	writeNoContent(w)
+	return nil
+}
+
+// handleTagDelete answers DELETE /v2/images/{image_id}/tags/{tag} ("Delete image tag"):
+// 204, or 404 when the image does not have the tag.
+func (s *Server) handleTagDelete(w http.ResponseWriter, r *http.Request) error {
+	id, tag := r.PathValue("image_id"), r.PathValue("tag")
+	if _, err := s.tagImage(r, id, "delete"); err != nil {
+		return err
+	}
+	_, err := s.Images.UpdateImage(r.Context(), id, func(img *glimpse.Image) error {
+		i := slices.Index(img.Tags, tag)
+		if i < 0 {
+			return errDefault(http.StatusNotFound)
+		}
+		img.Tags = slices.Delete(img.Tags, i, i+1)
+		return nil
+	})
+	if err != nil {
+		return tagImageError(err, id)
+	}
+	writeNoContent(w)
+	return nil
+}
+
+// tagImage returns the image whose tags the caller wants to change, with Glance's tag
+// controller errors: 404 "Image <id> not found." and 403 for a non-owner.
+func (s *Server) tagImage(r *http.Request, id, action string) (*glimpse.Image, error) {
+	p := imageCaller(r)
+	img, err := s.findVisibleImage(r.Context(), p, id)
+	if err != nil {
+		return nil, err
+	}
+	if img == nil {
+		return nil, errExplained(http.StatusNotFound, "Image %s not found.", id)
+	}
+	if !glimpse.CanModifyImage(p, img) {
+		return nil, errExplained(http.StatusForbidden, "Not allowed to %s tags for image %s.", action, id)
+	}
+	return img, nil
+}
+
+func tagImageError(err error, id string) error {
+	if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
+		return errExplained(http.StatusNotFound, "Image %s not found.", id)
+	}
+	return err
+}
