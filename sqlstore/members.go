@@ -22,7 +22,7 @@ func scanMember(r rowScanner) (*glimpse.Member, error) {
 }
 
 func memberNotFound(imageID, memberID string) error {
-	return glimpse.Errorf(glimpse.ENOTFOUND, "Member %s not found for image %s", memberID, imageID)
+	return glimpse.Errorf(glimpse.ENOTFOUND, "%s not found in the member list of the image %s.", memberID, imageID)
 }
 
 // imageExists returns ENOTFOUND unless the image exists and is not deleted.
