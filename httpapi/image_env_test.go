@@ -1,0 +1,179 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/glimpse-image/glimpse"
+	"github.com/glimpse-image/glimpse/identity"
+	"github.com/glimpse-image/glimpse/imagedata"
+	"github.com/glimpse-image/glimpse/sqlstore"
+	"github.com/glimpse-image/glimpse/store/filesystem"
+)
+
+// imageEnv is an image API over real parts: a SQLite file, a filesystem store, the
+// imagedata service and glimpse's own identity with the reference users admin (admin
+// role), demo and alt_demo (member role in their own projects).
+type imageEnv struct {
+	t        *testing.T
+	srv      *httptest.Server
+	db       *sqlstore.DB
+	store    *filesystem.Store
+	tokens   map[string]string // user name -> project-scoped token
+	projects map[string]string // user name -> project id
+}
+
+const testIdentityURL = "http://127.0.0.1:15000"
+
+func newImageEnv(t *testing.T) *imageEnv {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlstore.Open(ctx, "sqlite://"+filepath.Join(dir, "g.db"))
+	if err != nil {
+		t.Fatalf("open db: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	st, err := filesystem.New("file", filepath.Join(dir, "images"))
+	if err != nil {
+		t.Fatalf("filesystem store: %v", err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	key, err := identity.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := identity.New(db, db, [][]byte{key}, time.Hour, logger)
+	if _, err := identity.Bootstrap(ctx, db, identity.BootstrapOptions{AdminPassword: "admin-secret"}); err != nil {
+		t.Fatalf("bootstrap: %v", err)
+	}
+	e := &imageEnv{t: t, db: db, store: st, tokens: map[string]string{}, projects: map[string]string{}}
+	member, err := db.FindRoleByName(ctx, glimpse.RoleMember)
+	if err != nil {
+		t.Fatalf("member role: %v", err)
+	}
+	for _, name := range []string{"demo", "alt_demo"} {
+		project := &glimpse.Project{ID: identity.NewID(), Name: name, DomainID: identity.DefaultDomainID, Enabled: true}
+		if err := db.CreateProject(ctx, project); err != nil {
+			t.Fatalf("create project: %v", err)
+		}
+		hash, err := identity.HashPassword(name + "-secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		user := &glimpse.User{ID: identity.NewID(), Name: name, DomainID: identity.DefaultDomainID,
+			DefaultProjectID: project.ID, Enabled: true, PasswordHash: hash}
+		if err := db.CreateUser(ctx, user); err != nil {
+			t.Fatalf("create user: %v", err)
+		}
+		if err := db.CreateAssignment(ctx, glimpse.RoleAssignment{RoleID: member.ID, UserID: user.ID, ProjectID: project.ID}); err != nil {
+			t.Fatalf("assign: %v", err)
+		}
+	}
+	for _, name := range []string{"admin", "demo", "alt_demo"} {
+		tok, p, err := tokens.IssueToken(ctx, glimpse.AuthRequest{
+			Methods: []string{"password"}, UserName: name, UserDomainID: identity.DefaultDomainID,
+			Password: name + "-secret", ProjectName: name, ProjectDomainID: identity.DefaultDomainID,
+		})
+		if err != nil {
+			t.Fatalf("issue token for %s: %v", name, err)
+		}
+		e.tokens[name], e.projects[name] = tok, p.ProjectID
+	}
+	s := &Server{
+		Images: db, Members: db, Tokens: tokens, Identity: db,
+		ImageData: imagedata.New(db, []glimpse.Store{st}, logger, 0),
+		Stores:    []glimpse.Store{st}, Logger: logger, IdentityURL: testIdentityURL,
+	}
+	e.srv = httptest.NewServer(s.ImageHandler())
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// response is a received answer with its body read.
+type response struct {
+	*http.Response
+	Body []byte
+}
+
+func (r *response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("%s: body is not a JSON object: %v\n%s", r.Request.URL, err, r.Body)
+	}
+	return m
+}
+
+// do sends a request as user ("" for no token) with optional headers "Key: value".
+func (e *imageEnv) do(user, method, path, body string, headers ...string) *response {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if user != "" {
+		req.Header.Set("X-Auth-Token", e.tokens[user])
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &response{resp, b}
+}
+
+// mustStatus fails unless r has the status.
+func mustStatus(t *testing.T, r *response, status int) {
+	t.Helper()
+	if r.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, status, r.Body)
+	}
+}
+
+// createImage creates an image as user and returns its id.
+func (e *imageEnv) createImage(user, body string) string {
+	e.t.Helper()
+	r := e.do(user, "POST", "/v2/images", body, "Content-Type: application/json")
+	mustStatus(e.t, r, http.StatusCreated)
+	return r.json(e.t)["id"].(string)
+}
+
+// upload puts data into the image as user.
+func (e *imageEnv) upload(user, id, data string) {
+	e.t.Helper()
+	r := e.do(user, "PUT", "/v2/images/"+id+"/file", data, "Content-Type: application/octet-stream")
+	mustStatus(e.t, r, http.StatusNoContent)
+}
+
+// webobHTML is the HTML page Glance (webob) answers errors with, around body (the
+// message in webob's form, e.g. "No image found with ID x<br /><br />\n\n\n").
+func webobHTML(status int, body string) string {
+	title := http.StatusText(status)
+	if status == http.StatusRequestedRangeNotSatisfiable {
+		title = "Request Range Not Satisfiable"
+	}
+	code := strconv.Itoa(status) + " " + title
+	return "<html>\n <head>\n  <title>" + code + "</title>\n </head>\n <body>\n  <h1>" + code + "</h1>\n  " + body + "\n </body>\n</html>"
+}
