@@ -7,6 +7,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
+// bcryptCost is the cost of new hashes; tests lower it (bcrypt is slow under -race).
+var bcryptCost = bcrypt.DefaultCost
+
 // HashPassword returns the bcrypt hash of pw (cost bcrypt.DefaultCost), as Keystone stores
 // passwords ([identity] password_hash_algorithm = bcrypt). bcrypt reads at most 72 bytes.
 func HashPassword(pw string) (string, error) {
@@ -14,7 +17,7 @@ func HashPassword(pw string) (string, error) {
 	if len(b) > 72 {
 		b = b[:72] // what Keystone does ("Truncating password to algorithm specific maximum length")
 	}
-	h, err := bcrypt.GenerateFromPassword(b, bcrypt.DefaultCost)
+	h, err := bcrypt.GenerateFromPassword(b, bcryptCost)
 	if err != nil {
 		return "", fmt.Errorf("identity: hash password: %w", err)
 	}
@@ -24,7 +27,7 @@ func HashPassword(pw string) (string, error) {
 // dummyHash is compared against when the user does not exist, so that a missing user
 // takes as long to reject as a wrong password.
 var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("glimpse-no-such-user"), bcrypt.DefaultCost)
+	h, _ := bcrypt.GenerateFromPassword([]byte("glimpse-no-such-user"), bcryptCost)
 	return h
 })
 

@@ -152,7 +152,12 @@ func (s *Service) Run(ctx context.Context) error {
 func (s *Service) Revoke(ctx context.Context, r glimpse.Revocation) error {
 	now := s.now()
 	if r.IssuedBefore.IsZero() {
-		r.IssuedBefore = now
+		// Rounded up to the microsecond, the precision databases keep, so that every node
+		// revokes the same tokens.
+		r.IssuedBefore = now.Truncate(time.Microsecond)
+		if r.IssuedBefore.Before(now) {
+			r.IssuedBefore = r.IssuedBefore.Add(time.Microsecond)
+		}
 	}
 	if r.ExpiresAt.IsZero() {
 		r.ExpiresAt = now.Add(s.ttl)
