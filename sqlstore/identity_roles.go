@@ -82,23 +82,20 @@ func (db *DB) CreateImpliedRole(ctx context.Context, ir glimpse.ImpliedRole) err
 }
 
 // FindImpliedRoles returns every inference rule.
-func (db *DB) FindImpliedRoles(ctx context.Context) ([]ImpliedRole, error) {
-	ptrs, err := findAll(ctx, db, "implied roles", func(r rowScanner) (*ImpliedRole, error) {
-		ir := &ImpliedRole{}
+func (db *DB) FindImpliedRoles(ctx context.Context) ([]glimpse.ImpliedRole, error) {
+	ptrs, err := findAll(ctx, db, "implied roles", func(r rowScanner) (*glimpse.ImpliedRole, error) {
+		ir := &glimpse.ImpliedRole{}
 		return ir, r.Scan(&ir.PriorRoleID, &ir.ImpliedRoleID)
 	}, "SELECT prior_role_id, implied_role_id FROM implied_roles ORDER BY prior_role_id, implied_role_id")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ImpliedRole, len(ptrs))
+	out := make([]glimpse.ImpliedRole, len(ptrs))
 	for i, p := range ptrs {
 		out[i] = *p
 	}
 	return out, nil
 }
-
-// ImpliedRole is glimpse.ImpliedRole (an alias, to keep signatures short).
-type ImpliedRole = glimpse.ImpliedRole
 
 // ---- role assignments ("Roles": assign role to user on project / domain / system)
 
