@@ -99,13 +99,13 @@ func newImageEnv(t *testing.T) *imageEnv {
 	return e
 }
 
-// response is a received answer with its body read.
-type response struct {
+// imageResponse is a received answer with its body read.
+type imageResponse struct {
 	*http.Response
 	Body []byte
 }
 
-func (r *response) json(t *testing.T) map[string]any {
+func (r *imageResponse) json(t *testing.T) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.Body, &m); err != nil {
@@ -115,7 +115,7 @@ func (r *response) json(t *testing.T) map[string]any {
 }
 
 // do sends a request as user ("" for no token) with optional headers "Key: value".
-func (e *imageEnv) do(user, method, path, body string, headers ...string) *response {
+func (e *imageEnv) do(user, method, path, body string, headers ...string) *imageResponse {
 	e.t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -141,11 +141,11 @@ func (e *imageEnv) do(user, method, path, body string, headers ...string) *respo
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return &response{resp, b}
+	return &imageResponse{resp, b}
 }
 
 // mustStatus fails unless r has the status.
-func mustStatus(t *testing.T, r *response, status int) {
+func mustStatus(t *testing.T, r *imageResponse, status int) {
 	t.Helper()
 	if r.StatusCode != status {
 		t.Fatalf("%s %s: status %d, want %d\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, status, r.Body)

@@ -22,7 +22,7 @@ func TestImageGoldenAuth(t *testing.T) {
 		{"wrong method", "", "PUT", "/v2/images"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var r *response
+			var r *imageResponse
 			if c.token == "" {
 				r = e.do("", c.method, c.path, "")
 			} else {

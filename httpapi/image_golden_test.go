@@ -34,7 +34,7 @@ const (
 )
 
 // expectBody fails unless r's body, normalized, equals want normalized with the golden ids.
-func (e *imageEnv) expectImageBody(r *response, id, owner, want string) {
+func (e *imageEnv) expectImageBody(r *imageResponse, id, owner, want string) {
 	e.t.Helper()
 	got := normalize(string(r.Body), id, "<ID>", owner, "<OWNER>")
 	want = normalize(want, goldenImageID, "<ID>", goldenAdminOwner, "<OWNER>", `"stores": "local"`, `"stores": "file"`)
@@ -43,21 +43,21 @@ func (e *imageEnv) expectImageBody(r *response, id, owner, want string) {
 	}
 }
 
-func expectHeader(t *testing.T, r *response, key, want string) {
+func expectHeader(t *testing.T, r *imageResponse, key, want string) {
 	t.Helper()
 	if got := r.Header.Get(key); got != want {
 		t.Errorf("%s %s: header %s = %q, want %q", r.Request.Method, r.Request.URL, key, got, want)
 	}
 }
 
-func expectNoHeader(t *testing.T, r *response, key string) {
+func expectNoHeader(t *testing.T, r *imageResponse, key string) {
 	t.Helper()
 	if v, ok := r.Header[http.CanonicalHeaderKey(key)]; ok {
 		t.Errorf("%s %s: unexpected header %s: %q", r.Request.Method, r.Request.URL, key, v)
 	}
 }
 
-func expectText(t *testing.T, r *response, want string) {
+func expectText(t *testing.T, r *imageResponse, want string) {
 	t.Helper()
 	if string(r.Body) != want {
 		t.Errorf("%s %s body:\n got %q\nwant %q", r.Request.Method, r.Request.URL, r.Body, want)
