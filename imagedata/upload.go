@@ -46,7 +46,7 @@ func (s *Service) Upload(ctx context.Context, imageID string, r io.Reader, size 
 		}
 		s.restoreQueued(ctx, imageID, log)
 		err = uploadError(imageID, st, err)
-		log.LogAttrs(ctx, levelOf(err), "image upload failed", slog.Int64("bytes", st.n), slog.Any("error", err))
+		log.LogAttrs(ctx, levelOf(ctx, st, err), "image upload failed", slog.Int64("bytes", st.n), slog.Any("error", err))
 		return nil, err
 	}
 
@@ -146,10 +146,10 @@ type wrapped struct {
 func (w *wrapped) Error() string   { return w.app.Error() + ": " + w.cause.Error() }
 func (w *wrapped) Unwrap() []error { return []error{w.app, w.cause} }
 
-// levelOf logs client-side failures (disconnects, cancellations, limits) as warnings and
-// everything else as errors.
-func levelOf(err error) slog.Level {
-	if errors.Is(err, context.Canceled) || glimpse.ErrorCode(err) != glimpse.EINTERNAL {
+// levelOf logs the failures clients cause (a broken body, a cancelled request, a limit)
+// as warnings and the store's own failures as errors.
+func levelOf(ctx context.Context, st *stream, err error) slog.Level {
+	if st.readErr != nil || ctx.Err() != nil || glimpse.ErrorCode(err) != glimpse.EINTERNAL {
 		return slog.LevelWarn
 	}
 	return slog.LevelError
