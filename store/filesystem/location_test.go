@@ -112,3 +112,23 @@ func TestListSkipsTemporaryFiles(t *testing.T) {
 		t.Errorf("List = %q, want [%q]", got, url)
 	}
 }
+
+func TestDirWithSpecialCharacters(t *testing.T) {
+	s, err := newStoreAt(filepath.Join(t.TempDir(), "my images %20#?"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, _, err := s.Put(t.Context(), "img-1", strings.NewReader("data"), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size, err := s.Stat(t.Context(), url); err != nil || size != 4 {
+		t.Errorf("Stat(%q) = %d, %v; want 4", url, size, err)
+	}
+	if err := s.Delete(t.Context(), url); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir(), "img-1")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("object not deleted: %v", err)
+	}
+}

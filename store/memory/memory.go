@@ -75,7 +75,7 @@ func (s *Store) Put(ctx context.Context, imageID string, r io.Reader, size int64
 	}
 	var buf bytes.Buffer
 	if size > 0 {
-		buf.Grow(int(min(size, 1<<30)))
+		buf.Grow(int(min(size, 64<<20))) // a hint only: a wrong size must not allocate much
 	}
 	for {
 		if err := ctx.Err(); err != nil {
