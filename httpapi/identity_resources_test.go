@@ -1,0 +1,199 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func forbiddenBody(rule string) string {
+	return `{"error":{"code":403,"message":"You are not authorized to perform the requested action: ` + rule + `.","title":"Forbidden"}}`
+}
+
+func TestIdentityPolicy(t *testing.T) {
+	e := newIdentityEnv(t)
+	e.createUserWithRole("demo", "member")
+	demo := e.token("demo", "demo-secret", "demo")
+	for path, rule := range map[string]string{
+		"/v3/users": "identity:list_users", "/v3/projects": "identity:list_projects",
+		"/v3/role_assignments": "identity:list_role_assignments", "/v3/services": "identity:list_services",
+		"/v3/endpoints": "identity:list_endpoints", "/v3/roles": "identity:list_roles", "/v3/domains": "identity:list_domains",
+	} {
+		expectIdentity(t, "demo GET "+path, e.do("GET", path, demo, ""), http.StatusForbidden, forbiddenBody(rule))
+		expectIdentity(t, "admin GET "+path, e.do("GET", path, e.admin, ""), http.StatusOK, "")
+		expectIdentity(t, "anonymous GET "+path, e.do("GET", path, "", ""), http.StatusUnauthorized, bodyAuthRequired)
+	}
+	expectIdentity(t, "demo creates a project", e.do("POST", "/v3/projects", demo, `{"project":{"name":"x"}}`),
+		http.StatusForbidden, forbiddenBody("identity:create_project"))
+	expectIdentity(t, "demo lists regions", e.do("GET", "/v3/regions", demo, ""), http.StatusOK,
+		`{"regions": [{"id": "RegionOne", "description": "", "parent_region_id": null, "links": {"self": "`+e.url+`/v3/regions/RegionOne"}}], "links": {"next": null, "self": "`+e.url+`/v3/regions", "previous": null}}`)
+	expectIdentity(t, "demo reads the default domain", e.do("GET", "/v3/domains/default", demo, ""), http.StatusOK,
+		`{"domain": {"id": "default", "name": "Default", "description": "The default domain", "enabled": true, "tags": [], "options": {}, "links": {"self": "`+e.url+`/v3/domains/default"}}}`)
+}
+
+func TestProjectsUsersGrants(t *testing.T) {
+	e := newIdentityEnv(t)
+	r := e.do("POST", "/v3/projects", e.admin, `{"project":{"name":"p1","description":"d"}}`)
+	expectIdentity(t, "create project", r, http.StatusCreated, "")
+	pid := r.json(t)["project"].(map[string]any)["id"].(string)
+	wantProject := `{"project": {"id": "` + pid + `", "name": "p1", "domain_id": "default", "description": "d", "enabled": true, "parent_id": "default", "is_domain": false, "tags": [], "options": {}, "links": {"self": "` + e.url + `/v3/projects/` + pid + `"}}}`
+	expectIdentity(t, "create project body", r, http.StatusCreated, wantProject)
+	expectIdentity(t, "get project", e.do("GET", "/v3/projects/"+pid, e.admin, ""), http.StatusOK, wantProject)
+	expectIdentity(t, "duplicate project", e.do("POST", "/v3/projects", e.admin, `{"project":{"name":"p1"}}`), http.StatusConflict, "")
+	expectIdentity(t, "project without name", e.do("POST", "/v3/projects", e.admin, `{"project":{}}`), http.StatusBadRequest, "")
+	expectIdentity(t, "missing project", e.do("GET", "/v3/projects/nope", e.admin, ""), http.StatusNotFound,
+		`{"error":{"code":404,"message":"Could not find project: nope.","title":"Not Found"}}`)
+	r = e.do("GET", "/v3/projects?name=p1", e.admin, "")
+	if projects := r.json(t)["projects"].([]any); len(projects) != 1 || !strings.Contains(r.body, `"self": "`+e.url+`/v3/projects?name=p1"`) {
+		t.Errorf("projects?name=p1: %s", r.body)
+	}
+
+	r = e.do("POST", "/v3/users", e.admin, `{"user":{"name":"u1","password":"pw1","default_project_id":"`+pid+`","enabled":true}}`)
+	expectIdentity(t, "create user", r, http.StatusCreated, "")
+	uid := r.json(t)["user"].(map[string]any)["id"].(string)
+	expectIdentity(t, "get user", e.do("GET", "/v3/users/"+uid, e.admin, ""), http.StatusOK,
+		`{"user": {"id": "`+uid+`", "name": "u1", "domain_id": "default", "enabled": true, "default_project_id": "`+pid+`", "password_expires_at": null, "options": {}, "links": {"self": "`+e.url+`/v3/users/`+uid+`"}}}`)
+	if strings.Contains(r.body, "pw1") || strings.Contains(r.body, "password\": \"") {
+		t.Errorf("user body leaks the password: %s", r.body)
+	}
+	expectIdentity(t, "duplicate user", e.do("POST", "/v3/users", e.admin, `{"user":{"name":"u1"}}`), http.StatusConflict,
+		`{"error":{"code":409,"message":"Conflict occurred attempting to store user - Duplicate entry found with name u1 at domain ID default.","title":"Conflict"}}`)
+	// No role yet: no token on p1.
+	expectIdentity(t, "token without a role", e.do("POST", "/v3/auth/tokens", "", identityPasswordAuth("u1", "pw1", "p1")), http.StatusUnauthorized, bodyAuthRequired)
+
+	member := e.do("GET", "/v3/roles?name=member", e.admin, "").json(t)["roles"].([]any)[0].(map[string]any)["id"].(string)
+	grant := "/v3/projects/" + pid + "/users/" + uid + "/roles/" + member
+	expectIdentity(t, "check missing grant", e.do("HEAD", grant, e.admin, ""), http.StatusNotFound, "")
+	expectIdentity(t, "grant", e.do("PUT", grant, e.admin, ""), http.StatusNoContent, "")
+	expectIdentity(t, "grant again", e.do("PUT", grant, e.admin, ""), http.StatusNoContent, "")
+	expectIdentity(t, "check grant", e.do("HEAD", grant, e.admin, ""), http.StatusNoContent, "")
+	expectIdentity(t, "get grant", e.do("GET", grant, e.admin, ""), http.StatusNoContent, "")
+	expectIdentity(t, "grant unknown role", e.do("PUT", "/v3/projects/"+pid+"/users/"+uid+"/roles/nope", e.admin, ""), http.StatusNotFound,
+		`{"error":{"code":404,"message":"Could not find role: nope.","title":"Not Found"}}`)
+	expectIdentity(t, "grant on unknown project", e.do("PUT", "/v3/projects/nope/users/"+uid+"/roles/"+member, e.admin, ""), http.StatusNotFound,
+		`{"error":{"code":404,"message":"Could not find project: nope.","title":"Not Found"}}`)
+	r = e.do("GET", "/v3/projects/"+pid+"/users/"+uid+"/roles", e.admin, "")
+	if roles := r.json(t)["roles"].([]any); len(roles) != 1 || roles[0].(map[string]any)["name"] != "member" {
+		t.Errorf("grants of u1 on p1: %s", r.body)
+	}
+
+	u1 := e.token("u1", "pw1", "p1")
+	r = e.do("GET", "/v3/users/"+uid+"/projects", u1, "")
+	if projects := r.json(t)["projects"].([]any); r.status != http.StatusOK || len(projects) != 1 {
+		t.Errorf("own projects: %d %s", r.status, r.body)
+	}
+	expectIdentity(t, "u1 reads admin's projects", e.do("GET", "/v3/users/nope/projects", u1, ""), http.StatusForbidden, forbiddenBody("identity:list_user_projects"))
+
+	// Assignments, effective (implied reader) and with names.
+	r = e.do("GET", "/v3/role_assignments?user.id="+uid+"&effective&include_names", e.admin, "")
+	body := r.body
+	if n := len(r.json(t)["role_assignments"].([]any)); n != 2 || !strings.Contains(body, `"role": {"id": "`+member+`", "name": "member"}`) ||
+		!strings.Contains(body, `"name": "reader"`) || !strings.Contains(body, `"prior_role": "`) ||
+		!strings.Contains(body, `"scope": {"project": {"id": "`+pid+`", "name": "p1", "domain": {"id": "default", "name": "Default"}}}`) {
+		t.Errorf("effective assignments (%d): %s", n, body)
+	}
+	r = e.do("GET", "/v3/role_assignments?scope.project.id="+pid, e.admin, "")
+	expectIdentity(t, "assignments on p1", r, http.StatusOK, `{"role_assignments": [{"links": {"assignment": "`+e.url+grant+`"}, "scope": {"project": {"id": "`+pid+`"}}, "user": {"id": "`+uid+`"}, "role": {"id": "`+member+`"}}], "links": {"next": null, "self": "`+e.url+`/v3/role_assignments?scope.project.id=`+pid+`", "previous": null}}`)
+	r = e.do("GET", "/v3/role_assignments?scope.system=all", e.admin, "")
+	if !strings.Contains(r.body, `"scope": {"system": {"all": true}}`) || len(r.json(t)["role_assignments"].([]any)) != 1 {
+		t.Errorf("system assignments: %s", r.body)
+	}
+
+	// Changing the password revokes u1's tokens; the new password works.
+	expectIdentity(t, "change password", e.do("PATCH", "/v3/users/"+uid, e.admin, `{"user":{"password":"pw2"}}`), http.StatusOK, "")
+	expectIdentity(t, "old token after password change", e.do("GET", "/v3/auth/tokens", e.admin, "", "X-Subject-Token", u1), http.StatusNotFound, bodyInvalidToken)
+	expectIdentity(t, "old password", e.do("POST", "/v3/auth/tokens", "", identityPasswordAuth("u1", "pw1", "p1")), http.StatusUnauthorized, bodyAuthRequired)
+	u1 = e.token("u1", "pw2", "p1")
+
+	// Self-service password change.
+	expectIdentity(t, "wrong original password", e.do("POST", "/v3/users/"+uid+"/password", u1, `{"user":{"password":"pw3","original_password":"bad"}}`), http.StatusUnauthorized, bodyAuthRequired)
+	expectIdentity(t, "self password change", e.do("POST", "/v3/users/"+uid+"/password", u1, `{"user":{"password":"pw3","original_password":"pw2"}}`), http.StatusNoContent, "")
+	expectIdentity(t, "token after self password change", e.do("GET", "/v3/auth/catalog", u1, ""), http.StatusUnauthorized, bodyAuthRequired)
+	u1 = e.token("u1", "pw3", "p1")
+
+	// Removing the grant revokes u1's tokens on p1.
+	expectIdentity(t, "revoke grant", e.do("DELETE", grant, e.admin, ""), http.StatusNoContent, "")
+	expectIdentity(t, "revoke grant again", e.do("DELETE", grant, e.admin, ""), http.StatusNotFound,
+		`{"error":{"code":404,"message":"Could not find role assignment with role: `+member+`, user or group: `+uid+`, project, domain, or system: `+pid+`.","title":"Not Found"}}`)
+	expectIdentity(t, "token after grant removal", e.do("GET", "/v3/auth/tokens", e.admin, "", "X-Subject-Token", u1), http.StatusNotFound, bodyInvalidToken)
+
+	// Deleting the project revokes tokens scoped to it; deleting the user too.
+	expectIdentity(t, "grant back", e.do("PUT", grant, e.admin, ""), http.StatusNoContent, "")
+	u1 = e.token("u1", "pw3", "p1")
+	expectIdentity(t, "delete project", e.do("DELETE", "/v3/projects/"+pid, e.admin, ""), http.StatusNoContent, "")
+	expectIdentity(t, "token of a deleted project", e.do("GET", "/v3/auth/tokens", e.admin, "", "X-Subject-Token", u1), http.StatusNotFound, bodyInvalidToken)
+	expectIdentity(t, "delete project again", e.do("DELETE", "/v3/projects/"+pid, e.admin, ""), http.StatusNotFound, "")
+	expectIdentity(t, "delete user", e.do("DELETE", "/v3/users/"+uid, e.admin, ""), http.StatusNoContent, "")
+	expectIdentity(t, "get deleted user", e.do("GET", "/v3/users/"+uid, e.admin, ""), http.StatusNotFound,
+		`{"error":{"code":404,"message":"Could not find user: `+uid+`.","title":"Not Found"}}`)
+}
+
+func TestCatalogResources(t *testing.T) {
+	e := newIdentityEnv(t)
+	r := e.do("GET", "/v3/services?type=image", e.admin, "")
+	services := r.json(t)["services"].([]any)
+	if len(services) != 1 {
+		t.Fatalf("services?type=image: %s", r.body)
+	}
+	glance := services[0].(map[string]any)["id"].(string)
+	expectIdentity(t, "services?type=image", r, http.StatusOK, `{"services": [{"name": "glance", "description": "OpenStack Image", "id": "`+glance+`", "type": "image", "enabled": true, "links": {"self": "`+e.url+`/v3/services/`+glance+`"}}], "links": {"next": null, "self": "`+e.url+`/v3/services?type=image", "previous": null}}`)
+	expectIdentity(t, "services?name=image", e.do("GET", "/v3/services?name=image", e.admin, ""), http.StatusOK,
+		`{"services": [], "links": {"next": null, "self": "`+e.url+`/v3/services?name=image", "previous": null}}`)
+	expectIdentity(t, "services/image", e.do("GET", "/v3/services/image", e.admin, ""), http.StatusNotFound,
+		`{"error":{"code":404,"message":"Could not find service: image.","title":"Not Found"}}`)
+	r = e.do("GET", "/v3/endpoints?service_id="+glance+"&interface=public", e.admin, "")
+	endpoints := r.json(t)["endpoints"].([]any)
+	if len(endpoints) != 1 {
+		t.Fatalf("public image endpoints: %s", r.body)
+	}
+	eid := endpoints[0].(map[string]any)["id"].(string)
+	expectIdentity(t, "endpoint list", r, http.StatusOK, `{"endpoints": [{"id": "`+eid+`", "interface": "public", "region_id": "RegionOne", "service_id": "`+glance+`", "url": "http://127.0.0.1:9292", "enabled": true, "region": "RegionOne", "links": {"self": "`+e.url+`/v3/endpoints/`+eid+`"}}], "links": {"next": null, "self": "`+e.url+`/v3/endpoints?service_id=`+glance+`&interface=public", "previous": null}}`)
+
+	r = e.do("POST", "/v3/services", e.admin, `{"service":{"type":"compute","name":"nova"}}`)
+	expectIdentity(t, "create service", r, http.StatusCreated, "")
+	nova := r.json(t)["service"].(map[string]any)["id"].(string)
+	expectIdentity(t, "create region", e.do("POST", "/v3/regions", e.admin, `{"region":{"id":"RegionTwo","description":"x"}}`), http.StatusCreated,
+		`{"region": {"id": "RegionTwo", "description": "x", "parent_region_id": null, "links": {"self": "`+e.url+`/v3/regions/RegionTwo"}}}`)
+	expectIdentity(t, "duplicate region", e.do("POST", "/v3/regions", e.admin, `{"region":{"id":"RegionTwo"}}`), http.StatusConflict, "")
+	r = e.do("POST", "/v3/endpoints", e.admin, `{"endpoint":{"service_id":"`+nova+`","interface":"public","url":"http://x","region_id":"RegionTwo"}}`)
+	expectIdentity(t, "create endpoint", r, http.StatusCreated, "")
+	neid := r.json(t)["endpoint"].(map[string]any)["id"].(string)
+	expectIdentity(t, "endpoint with a bad interface", e.do("POST", "/v3/endpoints", e.admin, `{"endpoint":{"service_id":"`+nova+`","interface":"private","url":"http://x"}}`), http.StatusBadRequest, "")
+	expectIdentity(t, "endpoint of an unknown service", e.do("POST", "/v3/endpoints", e.admin, `{"endpoint":{"service_id":"nope","interface":"public","url":"http://x"}}`), http.StatusNotFound, "")
+	r = e.do("PATCH", "/v3/endpoints/"+neid, e.admin, `{"endpoint":{"url":"http://y"}}`)
+	if r.status != http.StatusOK || !strings.Contains(r.body, `"url": "http://y"`) {
+		t.Errorf("patch endpoint: %d %s", r.status, r.body)
+	}
+	r = e.do("PATCH", "/v3/services/"+nova, e.admin, `{"service":{"description":"dd"}}`)
+	if r.status != http.StatusOK || !strings.Contains(r.body, `{"service": {"name": "nova", "description": "dd", "id": "`+nova+`"`) {
+		t.Errorf("patch service: %d %s", r.status, r.body)
+	}
+	r = e.do("POST", "/v3/auth/tokens", "", identityPasswordAuth("admin", "admin-secret", "admin"))
+	if !strings.Contains(r.body, `"url": "http://y", "region": "RegionTwo"}], "id": "`+nova+`", "type": "compute", "name": "nova"}`) {
+		t.Errorf("the new endpoint is not in the catalog: %s", r.body)
+	}
+	expectIdentity(t, "delete endpoint", e.do("DELETE", "/v3/endpoints/"+neid, e.admin, ""), http.StatusNoContent, "")
+	expectIdentity(t, "delete service", e.do("DELETE", "/v3/services/"+nova, e.admin, ""), http.StatusNoContent, "")
+	expectIdentity(t, "get deleted service", e.do("GET", "/v3/services/"+nova, e.admin, ""), http.StatusNotFound,
+		`{"error":{"code":404,"message":"Could not find service: `+nova+`.","title":"Not Found"}}`)
+	expectIdentity(t, "delete region", e.do("DELETE", "/v3/regions/RegionTwo", e.admin, ""), http.StatusNoContent, "")
+
+	// Domains and roles.
+	r = e.do("POST", "/v3/domains", e.admin, `{"domain":{"name":"d2"}}`)
+	expectIdentity(t, "create domain", r, http.StatusCreated, "")
+	did := r.json(t)["domain"].(map[string]any)["id"].(string)
+	expectIdentity(t, "delete enabled domain", e.do("DELETE", "/v3/domains/"+did, e.admin, ""), http.StatusForbidden,
+		`{"error":{"code":403,"message":"Cannot delete a domain that is enabled, please disable it first.","title":"Forbidden"}}`)
+	expectIdentity(t, "disable domain", e.do("PATCH", "/v3/domains/"+did, e.admin, `{"domain":{"enabled":false}}`), http.StatusOK, "")
+	expectIdentity(t, "delete domain", e.do("DELETE", "/v3/domains/"+did, e.admin, ""), http.StatusNoContent, "")
+	r = e.do("POST", "/v3/roles", e.admin, `{"role":{"name":"r1"}}`)
+	rid := r.json(t)["role"].(map[string]any)["id"].(string)
+	expectIdentity(t, "create role", r, http.StatusCreated, `{"role": {"id": "`+rid+`", "name": "r1", "domain_id": null, "description": null, "options": {}, "links": {"self": "`+e.url+`/v3/roles/`+rid+`"}}}`)
+	expectIdentity(t, "duplicate role", e.do("POST", "/v3/roles", e.admin, `{"role":{"name":"admin"}}`), http.StatusConflict,
+		`{"error":{"code":409,"message":"Conflict occurred attempting to store role - Duplicate entry found with name admin.","title":"Conflict"}}`)
+	expectIdentity(t, "delete role", e.do("DELETE", "/v3/roles/"+rid, e.admin, ""), http.StatusNoContent, "")
+	r = e.do("GET", "/v3/role_inferences", e.admin, "")
+	if r.status != http.StatusOK || strings.Count(r.body, `"prior_role"`) != 2 {
+		t.Errorf("role inferences: %d %s", r.status, r.body)
+	}
+}
