@@ -15,7 +15,12 @@ import (
 	"github.com/glimpse-image/glimpse"
 	"github.com/glimpse-image/glimpse/identity"
 	"github.com/glimpse-image/glimpse/sqlstore"
+	"golang.org/x/crypto/bcrypt"
 )
+
+// Passwords hashed in tests use bcrypt's lowest cost: hashing is not what they test, and
+// it is very slow under the race detector.
+func init() { identity.BcryptCost = bcrypt.MinCost }
 
 // identityEnv is an identity API over a real SQLite file and a real identity.Service,
 // bootstrapped with admin / admin-secret and a catalog pointing at itself.

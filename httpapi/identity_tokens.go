@@ -260,7 +260,7 @@ func (s *Server) handleTokenIssue(w http.ResponseWriter, r *http.Request) error 
 func (s *Server) subjectPrincipal(r *http.Request, rule string) (string, *glimpse.Principal, error) {
 	subject := r.Header.Get("X-Subject-Token")
 	if subject == "" {
-		return "", nil, glimpse.Errorf(glimpse.ENOTFOUND, "Could not find token: .")
+		return "", nil, glimpse.Errorf(glimpse.ENOTFOUND, "No token in the request")
 	}
 	p, err := s.Tokens.ValidateToken(r.Context(), subject)
 	if err != nil {
@@ -311,11 +311,12 @@ func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// handleAuthCatalog answers GET /v3/auth/catalog: the catalog of the caller's token.
+// handleAuthCatalog answers GET /v3/auth/catalog: the catalog of the caller's token; 403
+// for an unscoped token, as Keystone.
 func (s *Server) handleAuthCatalog(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	if p.ProjectID == "" && p.DomainID == "" && !p.System {
-		return glimpse.Errorf(glimpse.EFORBIDDEN, "A project-scoped token is required to produce a service catalog.")
+		return glimpse.Errorf(glimpse.EFORBIDDEN, "You are not authorized to perform the requested action.")
 	}
 	c, err := s.catalog(r)
 	if err != nil {

@@ -185,4 +185,9 @@ func TestAuthScopesLists(t *testing.T) {
 		t.Errorf("auth catalog: %d %s", r.status, r.body)
 	}
 	expectIdentity(t, "catalog without a token", e.do("GET", "/v3/auth/catalog", "", ""), http.StatusUnauthorized, bodyAuthRequired)
+	unscoped := e.do("POST", "/v3/auth/tokens", "", identityPasswordAuth("admin", "admin-secret", "")).header.Get("X-Subject-Token")
+	expectIdentity(t, "catalog of an unscoped token", e.do("GET", "/v3/auth/catalog", unscoped, ""), http.StatusForbidden,
+		`{"error":{"code":403,"message":"You are not authorized to perform the requested action.","title":"Forbidden"}}`)
+	expectIdentity(t, "no subject token", e.do("GET", "/v3/auth/tokens", e.admin, ""), http.StatusNotFound,
+		`{"error":{"code":404,"message":"No token in the request","title":"Not Found"}}`)
 }

@@ -8,6 +8,6 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	bcryptCost = bcrypt.MinCost // hashing is not what these tests measure
+	BcryptCost = bcrypt.MinCost // hashing is not what these tests measure
 	os.Exit(m.Run())
 }

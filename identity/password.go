@@ -7,17 +7,19 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// bcryptCost is the cost of new hashes; tests lower it (bcrypt is slow under -race).
-var bcryptCost = bcrypt.DefaultCost
+// BcryptCost is the bcrypt cost of new password hashes (Keystone's default, 10 is
+// bcrypt.DefaultCost too). Tests may lower it to bcrypt.MinCost before they start: bcrypt
+// is very slow under the race detector. Set it only before any hashing starts.
+var BcryptCost = bcrypt.DefaultCost
 
-// HashPassword returns the bcrypt hash of pw (cost bcrypt.DefaultCost), as Keystone stores
+// HashPassword returns the bcrypt hash of pw (cost BcryptCost), as Keystone stores
 // passwords ([identity] password_hash_algorithm = bcrypt). bcrypt reads at most 72 bytes.
 func HashPassword(pw string) (string, error) {
 	b := []byte(pw)
 	if len(b) > 72 {
 		b = b[:72] // what Keystone does ("Truncating password to algorithm specific maximum length")
 	}
-	h, err := bcrypt.GenerateFromPassword(b, bcryptCost)
+	h, err := bcrypt.GenerateFromPassword(b, BcryptCost)
 	if err != nil {
 		return "", fmt.Errorf("identity: hash password: %w", err)
 	}
@@ -27,7 +29,7 @@ func HashPassword(pw string) (string, error) {
 // dummyHash is compared against when the user does not exist, so that a missing user
 // takes as long to reject as a wrong password.
 var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("glimpse-no-such-user"), bcryptCost)
+	h, _ := bcrypt.GenerateFromPassword([]byte("glimpse-no-such-user"), BcryptCost)
 	return h
 })
 
