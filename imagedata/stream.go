@@ -80,7 +80,12 @@ func (s *stream) Read(p []byte) (int, error) {
 	if allowed < int64(len(p)) {
 		p = p[:max(allowed, 0)+1]
 	}
-	m, err := s.r.Read(p)
+	// Fill p rather than taking what one Read of the network gives (often a few KiB), so
+	// that chunks are large enough for the two hashes to run side by side.
+	m, err := io.ReadFull(s.r, p)
+	if err == io.ErrUnexpectedEOF {
+		err = io.EOF
+	}
 	if m > 0 {
 		chunk := p[:m]
 		if s.n < headerSize {
