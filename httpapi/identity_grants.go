@@ -223,7 +223,7 @@ func (s *Server) handleRoleAssignmentList(w http.ResponseWriter, r *http.Request
 	}
 	type entry struct {
 		a     glimpse.RoleAssignment
-		prior string // the assigned role an implied one comes from
+		prior string // the role that directly implies this one (effective only)
 	}
 	var entries []entry
 	for _, a := range found {
@@ -249,11 +249,8 @@ func (s *Server) handleRoleAssignmentList(w http.ResponseWriter, r *http.Request
 					}
 				}
 				if !dup {
-					prior := entries[i].prior
-					if prior == "" {
-						prior = entries[i].a.RoleID
-					}
-					entries = append(entries, entry{a: x, prior: prior})
+					// Keystone links an implied role to the role that implies it directly.
+					entries = append(entries, entry{a: x, prior: entries[i].a.RoleID})
 				}
 			}
 		}

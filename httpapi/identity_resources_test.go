@@ -197,3 +197,31 @@ func TestCatalogResources(t *testing.T) {
 		t.Errorf("role inferences: %d %s", r.status, r.body)
 	}
 }
+
+func TestEffectiveAssignmentsFollowImpliedChain(t *testing.T) {
+	e := newIdentityEnv(t)
+	ids := map[string]string{}
+	for _, role := range e.do("GET", "/v3/roles", e.admin, "").json(t)["roles"].([]any) {
+		role := role.(map[string]any)
+		ids[role["name"].(string)] = role["id"].(string)
+	}
+	admin := e.do("GET", "/v3/users?name=admin", e.admin, "").json(t)["users"].([]any)[0].(map[string]any)["id"].(string)
+	project := e.do("GET", "/v3/projects?name=admin", e.admin, "").json(t)["projects"].([]any)[0].(map[string]any)["id"].(string)
+	r := e.do("GET", "/v3/role_assignments?scope.project.id="+project+"&effective", e.admin, "")
+	grant := func(role string) string {
+		return e.url + "/v3/projects/" + project + "/users/" + admin + "/roles/" + ids[role]
+	}
+	prior := func(implied, by string) string {
+		return e.url + "/v3/prior_role/" + ids[implied] + "/implies/" + ids[by]
+	}
+	entry := func(role, links string) string {
+		return `{"links": {` + links + `}, "scope": {"project": {"id": "` + project + `"}}, "user": {"id": "` + admin + `"}, "role": {"id": "` + ids[role] + `"}}`
+	}
+	// What Keystone 22 answers: each implied role links to the role that implies it directly.
+	want := `{"role_assignments": [` +
+		entry("admin", `"assignment": "`+grant("admin")+`"`) + `, ` +
+		entry("member", `"assignment": "`+grant("admin")+`", "prior_role": "`+prior("member", "admin")+`"`) + `, ` +
+		entry("reader", `"assignment": "`+grant("member")+`", "prior_role": "`+prior("reader", "member")+`"`) +
+		`], "links": {"next": null, "self": "` + e.url + `/v3/role_assignments?scope.project.id=` + project + `&effective", "previous": null}}`
+	expectIdentity(t, "effective assignments of admin", r, 200, want)
+}
