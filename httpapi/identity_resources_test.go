@@ -191,6 +191,22 @@ func TestCatalogResources(t *testing.T) {
 	expectIdentity(t, "create role", r, http.StatusCreated, `{"role": {"id": "`+rid+`", "name": "r1", "domain_id": null, "description": null, "options": {}, "links": {"self": "`+e.url+`/v3/roles/`+rid+`"}}}`)
 	expectIdentity(t, "duplicate role", e.do("POST", "/v3/roles", e.admin, `{"role":{"name":"admin"}}`), http.StatusConflict,
 		`{"error":{"code":409,"message":"Conflict occurred attempting to store role - Duplicate entry found with name admin.","title":"Conflict"}}`)
+	member := e.do("GET", "/v3/roles?name=member", e.admin, "").json(t)["roles"].([]any)[0].(map[string]any)["id"].(string)
+	r = e.do("PUT", "/v3/roles/"+rid+"/implies/"+member, e.admin, "")
+	if r.status != http.StatusCreated || !strings.Contains(r.body, `"implies": {"id": "`+member+`", "links": {"self": "`+e.url+`/v3/roles/`+member+`"}, "name": "member"}`) {
+		t.Errorf("create implied role: %d %s", r.status, r.body)
+	}
+	r = e.do("GET", "/v3/roles/"+rid+"/implies", e.admin, "")
+	if r.status != http.StatusOK || !strings.Contains(r.body, `"implies": [{"id": "`+member+`"`) {
+		t.Errorf("list implied roles: %d %s", r.status, r.body)
+	}
+	// r1 now implies member, which implies reader: a user with r1 gets all three.
+	uid, pid := e.createUserWithRole("demo", "reader")
+	expectIdentity(t, "grant r1", e.do("PUT", "/v3/projects/"+pid+"/users/"+uid+"/roles/"+rid, e.admin, ""), http.StatusNoContent, "")
+	r = e.do("POST", "/v3/auth/tokens", "", identityPasswordAuth("demo", "demo-secret", "demo"))
+	if n := len(r.json(t)["token"].(map[string]any)["roles"].([]any)); n != 3 {
+		t.Errorf("roles with r1 ⇒ member ⇒ reader: %d, want 3: %s", n, r.body)
+	}
 	expectIdentity(t, "delete role", e.do("DELETE", "/v3/roles/"+rid, e.admin, ""), http.StatusNoContent, "")
 	r = e.do("GET", "/v3/role_inferences", e.admin, "")
 	if r.status != http.StatusOK || strings.Count(r.body, `"prior_role"`) != 2 {

@@ -186,3 +186,73 @@ func (s *Server) rolesByID(r *http.Request) (map[string]*glimpse.Role, error) {
 	}
 	return m, nil
 }
+
+// handleImpliedRoleList answers GET /v3/roles/{prior_role_id}/implies: the roles a role
+// implies directly; admin only.
+func (s *Server) handleImpliedRoleList(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r, "identity:list_implied_roles"); err != nil {
+		return err
+	}
+	priorID := r.PathValue("prior_role_id")
+	roles, err := s.rolesByID(r)
+	if err != nil {
+		return err
+	}
+	prior := roles[priorID]
+	if prior == nil {
+		return notFound(glimpse.Errorf(glimpse.ENOTFOUND, ""), "role", priorID)
+	}
+	implied, err := s.Identity.FindImpliedRoles(r.Context())
+	if err != nil {
+		return err
+	}
+	implies := []roleRef{}
+	for _, ir := range implied {
+		if ir.PriorRoleID == priorID && roles[ir.ImpliedRoleID] != nil {
+			implies = append(implies, roleRef{ID: ir.ImpliedRoleID, Links: s.linksOf(r, "roles", ir.ImpliedRoleID),
+				Name: roles[ir.ImpliedRoleID].Name})
+		}
+	}
+	type inference struct {
+		PriorRole roleRef   `json:"prior_role"`
+		Implies   []roleRef `json:"implies"`
+	}
+	return writeKeystoneJSON(w, http.StatusOK, struct {
+		RoleInference inference     `json:"role_inference"`
+		Links         resourceLinks `json:"links"`
+	}{inference{roleRef{ID: prior.ID, Links: s.linksOf(r, "roles", prior.ID), Name: prior.Name}, implies},
+		resourceLinks{Self: s.selfURL(r)}})
+}
+
+// handleImpliedRoleCreate answers PUT /v3/roles/{prior_role_id}/implies/{implied_role_id}:
+// 201 {"role_inference": {"prior_role": {...}, "implies": {...}}}; idempotent.
+func (s *Server) handleImpliedRoleCreate(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r, "identity:create_implied_role"); err != nil {
+		return err
+	}
+	priorID, impliedID := r.PathValue("prior_role_id"), r.PathValue("implied_role_id")
+	prior, err := s.Identity.FindRoleByID(r.Context(), priorID)
+	if err != nil {
+		return notFound(err, "role", priorID)
+	}
+	implied, err := s.Identity.FindRoleByID(r.Context(), impliedID)
+	if err != nil {
+		return notFound(err, "role", impliedID)
+	}
+	if priorID == impliedID {
+		return glimpse.Errorf(glimpse.EFORBIDDEN, "%s is not a valid role implication: a role cannot imply itself.", priorID)
+	}
+	if err := s.Identity.CreateImpliedRole(r.Context(), glimpse.ImpliedRole{PriorRoleID: priorID, ImpliedRoleID: impliedID}); err != nil {
+		return err
+	}
+	type inference struct {
+		PriorRole roleRef `json:"prior_role"`
+		Implies   roleRef `json:"implies"`
+	}
+	return writeKeystoneJSON(w, http.StatusCreated, struct {
+		RoleInference inference     `json:"role_inference"`
+		Links         resourceLinks `json:"links"`
+	}{inference{roleRef{ID: prior.ID, Links: s.linksOf(r, "roles", prior.ID), Name: prior.Name},
+		roleRef{ID: implied.ID, Links: s.linksOf(r, "roles", implied.ID), Name: implied.Name}},
+		resourceLinks{Self: s.selfURL(r)}})
+}

@@ -59,6 +59,8 @@ func (s *Server) routeIdentityAPI(mux *http.ServeMux) {
 	authed("GET /v3/roles/{role_id}", s.handleRoleGet)
 	authed("DELETE /v3/roles/{role_id}", s.handleRoleDelete)
 	authed("GET /v3/role_inferences", s.handleRoleInferences)
+	authed("GET /v3/roles/{prior_role_id}/implies", s.handleImpliedRoleList)
+	authed("PUT /v3/roles/{prior_role_id}/implies/{implied_role_id}", s.handleImpliedRoleCreate)
 	authed("GET /v3/role_assignments", s.handleRoleAssignmentList)
 
 	for _, target := range []string{"/v3/projects/{project_id}", "/v3/domains/{domain_id}", "/v3/system"} {
