@@ -1,13 +1,17 @@
 package sqlstore
 
 import (
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -15,18 +19,23 @@ import (
 
 // dialect holds everything that differs between the SQL databases glimpse runs on:
 // driver name and DSN, migrations, placeholders, "insert or ignore" syntax, row locks,
-// unique-violation detection and the representation of times. Queries elsewhere are
-// written once, with "?" placeholders, and pass through rebind.
+// unique-violation detection, NULL ordering and the representation of times. Queries
+// elsewhere are written once, with "?" placeholders, and pass through rebind.
 //
-// Only SQLite is implemented. PostgreSQL (pgx: $n placeholders, "ON CONFLICT DO NOTHING",
-// "FOR UPDATE", SQLSTATE 23505, timestamptz) and MySQL ("INSERT IGNORE", "FOR UPDATE",
-// error 1062, DATETIME(6)) add a constant here and a migrations/<name> directory.
-// MySQL must be opened with clientFoundRows=true: the store reads RowsAffected of an UPDATE
-// as "rows matched" (ENOTFOUND when 0), which is what SQLite and PostgreSQL report.
+//   - SQLite (modernc.org/sqlite): times are fixed-width UTC text, NULLs sort first; write
+//     transactions begin IMMEDIATE, so they run one at a time and need no row locks.
+//   - PostgreSQL (pgx through database/sql): $n placeholders, timestamptz, "FOR UPDATE",
+//     SQLSTATE 23505, explicit NULLS FIRST/LAST.
+//   - MySQL/MariaDB (go-sql-driver/mysql): "INSERT IGNORE", DATETIME(6) in UTC, "FOR
+//     UPDATE", error 1062, utf8mb4_bin columns, READ COMMITTED transactions. The driver DSN
+//     sets clientFoundRows=true: the store reads RowsAffected of an UPDATE as "rows matched"
+//     (ENOTFOUND when 0), which is what SQLite and PostgreSQL report.
 type dialect int
 
 const (
 	dialectSQLite dialect = iota + 1
+	dialectPostgres
+	dialectMySQL
 )
 
 // timeLayout is the fixed-width UTC text form of times in SQLite: microsecond precision, so
@@ -37,19 +46,50 @@ func (d dialect) String() string {
 	switch d {
 	case dialectSQLite:
 		return "sqlite"
+	case dialectPostgres:
+		return "postgres"
+	case dialectMySQL:
+		return "mysql"
 	}
 	return fmt.Sprintf("dialect(%d)", int(d))
 }
 
 // driverName is the database/sql driver to open.
-func (d dialect) driverName() string { return "sqlite" }
+func (d dialect) driverName() string {
+	switch d {
+	case dialectPostgres:
+		return "pgx"
+	case dialectMySQL:
+		return "mysql"
+	}
+	return "sqlite"
+}
 
 // gooseDialect is the goose dialect of the migrations.
-func (d dialect) gooseDialect() goose.Dialect { return goose.DialectSQLite3 }
+func (d dialect) gooseDialect() goose.Dialect {
+	switch d {
+	case dialectPostgres:
+		return goose.DialectPostgres
+	case dialectMySQL:
+		return goose.DialectMySQL
+	}
+	return goose.DialectSQLite3
+}
 
 // migrations returns the dialect's migration files (migrations/<name>/NNNNN_*.sql).
 func (d dialect) migrations() (fs.FS, error) {
 	return fs.Sub(migrationFS, "migrations/"+d.String())
+}
+
+// txOptions returns the options of a read-write (write true) or read-only transaction.
+// MySQL runs READ COMMITTED, as PostgreSQL does by default: REPEATABLE READ's gap locks
+// would make unrelated writers wait for (and deadlock with) each other.
+func (d dialect) txOptions(write bool) *sql.TxOptions {
+	opts := &sql.TxOptions{ReadOnly: !write}
+	if d == dialectMySQL {
+		opts.Isolation = sql.LevelReadCommitted
+	}
+	return opts
 }
 
 // sqliteDriverDSN returns the modernc.org/sqlite DSN for a database file: WAL, a 10 s busy
@@ -64,22 +104,67 @@ func sqliteDriverDSN(path, extraQuery string) string {
 	return path + "?" + q
 }
 
-// rebind rewrites the "?" placeholders of q for the dialect.
-func (d dialect) rebind(q string) string { return q }
+// rebind rewrites the "?" placeholders of q for the dialect ($1, $2, … on PostgreSQL).
+// Queries hold no "?" inside string literals.
+func (d dialect) rebind(q string) string {
+	if d != dialectPostgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
 
 // insertIgnore returns an INSERT of cols into table that does nothing when the row would
 // violate a unique constraint.
 func (d dialect) insertIgnore(table string, cols ...string) string {
+	if d == dialectMySQL {
+		return fmt.Sprintf("INSERT IGNORE INTO %s (%s) VALUES (%s)",
+			table, strings.Join(cols, ", "), placeholders(len(cols)))
+	}
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING",
 		table, strings.Join(cols, ", "), placeholders(len(cols)))
 }
 
 // forUpdate is the suffix of a SELECT that locks the rows it reads until the transaction
 // ends. SQLite needs none: write transactions begin IMMEDIATE and so run one at a time.
-func (d dialect) forUpdate() string { return "" }
+func (d dialect) forUpdate() string {
+	if d == dialectSQLite {
+		return ""
+	}
+	return " FOR UPDATE"
+}
+
+// orderTerm returns the ORDER BY term of col in one direction with NULLs before every value
+// ascending and after every value descending. SQLite and MySQL order NULLs so by
+// themselves; PostgreSQL is told, in the form its indexes can serve.
+func (d dialect) orderTerm(col string, desc bool) string {
+	switch {
+	case d == dialectPostgres && desc:
+		return col + " DESC NULLS LAST"
+	case d == dialectPostgres:
+		return col + " ASC NULLS FIRST"
+	case desc:
+		return col + " DESC"
+	}
+	return col + " ASC"
+}
 
 // isUniqueViolation reports whether err is a unique or primary-key constraint violation.
 func (d dialect) isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() {
@@ -87,11 +172,32 @@ func (d dialect) isUniqueViolation(err error) bool {
 			return true
 		}
 	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == pgUniqueViolation
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == mysqlDuplicateEntry
+	}
 	return false
 }
 
-// timeArg is the column value of t (UTC, microsecond precision).
-func (d dialect) timeArg(t time.Time) any { return t.UTC().Format(timeLayout) }
+// pgUniqueViolation is PostgreSQL's SQLSTATE unique_violation; mysqlDuplicateEntry is
+// MySQL's ER_DUP_ENTRY.
+const (
+	pgUniqueViolation   = "23505"
+	mysqlDuplicateEntry = 1062
+)
+
+// timeArg is the column value of t (UTC, microsecond precision): text on SQLite, a
+// time.Time elsewhere (timestamptz; DATETIME(6) written in the connection's UTC zone).
+func (d dialect) timeArg(t time.Time) any {
+	if d == dialectSQLite {
+		return t.UTC().Format(timeLayout)
+	}
+	return truncTime(t)
+}
 
 // nullTimeArg is the column value of t, or NULL for nil.
 func (d dialect) nullTimeArg(t *time.Time) any {

@@ -125,7 +125,7 @@ func (db *DB) FindImages(ctx context.Context, f glimpse.ImageFilter) ([]*glimpse
 		return nil, glimpse.Errorf(glimpse.EINVALID, "limit param must be positive")
 	}
 
-	q := "SELECT " + imageSelect + " FROM images i" + b.whereSQL() + " ORDER BY " + orderBy(keys)
+	q := "SELECT " + imageSelect + " FROM images i" + b.whereSQL() + " ORDER BY " + orderBy(tx.d, keys)
 	if f.Limit > 0 {
 		q += " LIMIT " + strconv.Itoa(f.Limit)
 	}
@@ -304,20 +304,13 @@ func sortKeys(keys []glimpse.SortKey) ([]glimpse.SortKey, error) {
 	return out, nil
 }
 
-// orderBy returns the ORDER BY list of keys. A nullable column is first ordered by
-// whether it is NULL so that NULLs sort before every value in every dialect.
-func orderBy(keys []glimpse.SortKey) string {
-	parts := make([]string, 0, 2*len(keys))
+// orderBy returns the ORDER BY list of keys, NULLs before every value ascending and after
+// every value descending in every dialect (see dialect.orderTerm), so that a sort on the
+// default keys or on an indexed column can be served by an index.
+func orderBy(d dialect, keys []glimpse.SortKey) string {
+	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		dir := " ASC"
-		if k.Desc {
-			dir = " DESC"
-		}
-		col := "i." + k.Field
-		if filterColumns[k.Field].nullable {
-			parts = append(parts, "CASE WHEN "+col+" IS NULL THEN 0 ELSE 1 END"+dir)
-		}
-		parts = append(parts, col+dir)
+		parts = append(parts, d.orderTerm("i."+k.Field, k.Desc))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -386,6 +379,15 @@ func addMarker(ctx context.Context, tx *tx, b *sqlBuilder, f glimpse.ImageFilter
 	if len(ors) == 0 {
 		b.add("1 = 0")
 		return nil
+	}
+	// A bound on the first key alone, implied by the OR above, gives the planner a range
+	// of the index on that key to scan instead of the whole index.
+	if first := keys[0]; vals[0] != nil && (!first.Desc || !filterColumns[first.Field].nullable) {
+		if first.Desc {
+			b.add(cols[0]+" <= ?", vals[0])
+		} else {
+			b.add(cols[0]+" >= ?", vals[0])
+		}
 	}
 	b.add("("+strings.Join(ors, " OR ")+")", args...)
 	return nil

@@ -247,6 +247,56 @@ func testImageUpdateConcurrent(t *testing.T, open opener) {
 	}
 }
 
+// testImageUploadRace starts several "uploads" of one queued image at once, each moving it
+// queued → saving as imagedata does: exactly one wins, the others see saving and fail with
+// 409, whatever the dialect's locking.
+func testImageUploadRace(t *testing.T, open opener) {
+	db := open(t)
+	img := mustCreateImage(t, db, &glimpse.Image{})
+	const n = 8
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var won []int
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := db.UpdateImage(ctx, img.ID, func(u *glimpse.Image) error {
+				if u.Status != glimpse.ImageStatusQueued {
+					return glimpse.Errorf(glimpse.ECONFLICT, "Image status transition from %s to saving is not allowed", u.Status)
+				}
+				u.Status = glimpse.ImageStatusSaving
+				u.Properties["uploader"] = fmt.Sprint(i)
+				return nil
+			})
+			if err == nil {
+				mu.Lock()
+				won = append(won, i)
+				mu.Unlock()
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	conflicts := 0
+	for err := range errs {
+		if err != nil {
+			wantCode(t, err, glimpse.ECONFLICT)
+			conflicts++
+		}
+	}
+	if len(won) != 1 || conflicts != n-1 {
+		t.Fatalf("%d uploads won (%v) and %d got 409; want exactly one winner", len(won), won, conflicts)
+	}
+	got, err := db.FindImageByID(ctx, img.ID)
+	must(t, err)
+	if got.Status != glimpse.ImageStatusSaving || got.Properties["uploader"] != fmt.Sprint(won[0]) {
+		t.Errorf("image after the race: status %s, uploader %q; want saving by %d", got.Status, got.Properties["uploader"], won[0])
+	}
+}
+
 func testImageSoftDelete(t *testing.T, open opener) {
 	db := open(t)
 	c := useClock(db, t0)

@@ -43,7 +43,7 @@ func TestSQLiteOpenDSN(t *testing.T) {
 			t.Errorf("database file %s: %v", f, err)
 		}
 	}
-	for _, dsn := range []string{"", "postgres://u@h/db", "sqlite://"} {
+	for _, dsn := range []string{"", "oracle://u@127.0.0.1/db", "sqlite://", "mysql://u@127.0.0.1:1/"} {
 		if db, err := Open(ctx, dsn); err == nil {
 			db.Close()
 			t.Errorf("Open(%q) succeeded", dsn)

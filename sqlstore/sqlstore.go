@@ -1,22 +1,29 @@
 // Package sqlstore implements glimpse.ImageService, glimpse.MemberService,
-// glimpse.IdentityStore and glimpse.RevocationStore on database/sql.
+// glimpse.IdentityStore and glimpse.RevocationStore on database/sql, over SQLite
+// (modernc.org/sqlite, pure Go), PostgreSQL (pgx) and MySQL/MariaDB (go-sql-driver/mysql).
+// Everything that differs between databases lives in dialect.go, and each dialect has its
+// own embedded goose migrations (migrations/<dialect>/). Every service method runs in one
+// transaction: beginTx; defer rollback; …; commit.
 //
-// SQLite (modernc.org/sqlite, pure Go) is the only dialect implemented; everything that
-// differs between databases lives in dialect.go, and each dialect has its own embedded
-// goose migrations (migrations/<dialect>/). Every service method runs in one transaction:
-// beginTx; defer rollback; …; commit.
+// Several glimpse nodes may share one PostgreSQL or MySQL database: every write that reads
+// before it writes locks the row it read (SELECT … FOR UPDATE), and migrations hold a
+// database-wide lock (pg_advisory_lock, GET_LOCK), so nodes that start together do not
+// migrate twice.
 package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
 )
 
 // DB is a glimpse metadata database. It implements glimpse.ImageService,
@@ -28,14 +35,19 @@ type DB struct {
 	now     func() time.Time // the clock; tests may replace it
 }
 
-// Open opens (creating it when missing) and migrates the database at dsn:
+// Open opens (creating it when missing, for SQLite) and migrates the database at dsn:
 //
 //	sqlite:///abs/path/glimpse.db   absolute path
 //	sqlite://relative/path.db       path relative to the working directory
 //	/any/path.db, path.db           a bare file path (SQLite)
+//	postgres://user:pass@host:5432/db?sslmode=disable   PostgreSQL (postgresql:// too)
+//	mysql://user:pass@host:3306/db                     MySQL or MariaDB
 //
-// Anything after a "?" is passed on to the driver as extra DSN parameters.
-// An unknown scheme is an error.
+// For SQLite, anything after a "?" is passed on to the driver as extra DSN parameters; a
+// postgres:// URL goes to pgx as it is (its parameters are libpq's); the query of a
+// mysql:// URL holds go-sql-driver/mysql parameters, except that parseTime, loc (UTC) and
+// clientFoundRows are always set. The PostgreSQL or MySQL database must exist; Open
+// creates its tables. An unknown scheme is an error.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	d, driverDSN, err := parseDSN(dsn)
 	if err != nil {
@@ -44,6 +56,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	sqldb, err := sql.Open(d.driverName(), driverDSN)
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", d, err)
+	}
+	if d != dialectSQLite {
+		sqldb.SetMaxIdleConns(8)
+		sqldb.SetConnMaxIdleTime(time.Minute)
+		sqldb.SetConnMaxLifetime(30 * time.Minute)
 	}
 	db := &DB{db: sqldb, dialect: d, now: time.Now}
 	if err := sqldb.PingContext(ctx); err != nil {
@@ -67,13 +84,18 @@ func parseDSN(dsn string) (dialect, string, error) {
 	}
 	rest := dsn
 	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return dialectPostgres, dsn, nil
+	case strings.HasPrefix(dsn, "mysql://"):
+		driverDSN, err := mysqlDriverDSN(dsn)
+		return dialectMySQL, driverDSN, err
 	case strings.HasPrefix(dsn, "sqlite://"):
 		rest = strings.TrimPrefix(dsn, "sqlite://")
 	case strings.HasPrefix(dsn, "sqlite:"):
 		rest = strings.TrimPrefix(dsn, "sqlite:")
 	case strings.Contains(dsn, "://"):
 		scheme, _, _ := strings.Cut(dsn, "://")
-		return 0, "", fmt.Errorf("sqlstore: database scheme %q is not supported (only sqlite)", scheme)
+		return 0, "", fmt.Errorf("sqlstore: database scheme %q is not supported (sqlite, postgres, mysql)", scheme)
 	}
 	path, query, _ := strings.Cut(rest, "?")
 	if path == "" {
@@ -85,4 +107,41 @@ func parseDSN(dsn string) (dialect, string, error) {
 		}
 	}
 	return dialectSQLite, sqliteDriverDSN(path, query), nil
+}
+
+// mysqlDriverDSN translates mysql://user:pass@host:port/db?params into the
+// go-sql-driver/mysql form user:pass@tcp(host:port)/db?params, with times read as
+// time.Time in UTC (parseTime, loc=UTC), RowsAffected counting matched rows
+// (clientFoundRows) and utf8mb4.
+func mysqlDriverDSN(dsn string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: bad mysql dsn: %w", err)
+	}
+	db := strings.TrimPrefix(u.Path, "/")
+	if db == "" || strings.Contains(db, "/") {
+		return "", fmt.Errorf("sqlstore: no database name in mysql dsn")
+	}
+	params := u.Query()
+	if params.Get("charset") == "" {
+		params.Set("charset", "utf8mb4")
+	}
+	cfg, err := mysql.ParseDSN("/?" + params.Encode())
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: bad mysql dsn parameters: %w", err)
+	}
+	cfg.DBName = db
+	cfg.Net = "tcp"
+	cfg.Addr = u.Host
+	if u.Port() == "" {
+		cfg.Addr = u.Host + ":3306"
+	}
+	if u.User != nil {
+		cfg.User = u.User.Username()
+		cfg.Passwd, _ = u.User.Password()
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	cfg.ClientFoundRows = true
+	return cfg.FormatDSN(), nil
 }

@@ -2,13 +2,13 @@ package sqlstore
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/glimpse-image/glimpse"
+	"github.com/glimpse-image/glimpse/sqlstore/sqltest"
 )
 
 // opener returns a new, empty, migrated database closed at the end of the test.
@@ -28,6 +28,7 @@ func runSuite(t *testing.T, open opener) {
 		{"ImageUpdate", testImageUpdate},
 		{"ImageUpdateErrors", testImageUpdateErrors},
 		{"ImageUpdateConcurrent", testImageUpdateConcurrent},
+		{"ImageUploadRace", testImageUploadRace},
 		{"ImageSoftDelete", testImageSoftDelete},
 		{"FindImagesOps", testFindImagesOps},
 		{"FindImagesInvalid", testFindImagesInvalid},
@@ -51,31 +52,43 @@ func runSuite(t *testing.T, open opener) {
 func TestSQLite(t *testing.T) {
 	runSuite(t, func(t *testing.T) *DB {
 		t.Helper()
-		db, err := Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "glimpse.db"))
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		t.Cleanup(func() {
-			if err := db.Close(); err != nil {
-				t.Errorf("Close: %v", err)
-			}
-		})
-		return db
+		return openTestDB(t, "sqlite://"+filepath.Join(t.TempDir(), "glimpse.db"))
 	})
 }
 
+// TestPostgres runs the suite on PostgreSQL, each test in its own throwaway database on
+// the server of GLIMPSE_TEST_POSTGRES_DSN (skipped when unset).
 func TestPostgres(t *testing.T) {
-	if os.Getenv("GLIMPSE_TEST_POSTGRES_DSN") == "" {
-		t.Skipf("set GLIMPSE_TEST_POSTGRES_DSN to run")
-	}
-	t.Skipf("GLIMPSE_TEST_POSTGRES_DSN is set, but the postgres dialect is not implemented yet")
+	sqltest.ServerDSN(t, sqltest.PostgresEnv)
+	runSuite(t, func(t *testing.T) *DB {
+		t.Helper()
+		return openTestDB(t, sqltest.NewDatabase(t, sqltest.PostgresEnv))
+	})
 }
 
+// TestMySQL runs the suite on MySQL or MariaDB, each test in its own throwaway database on
+// the server of GLIMPSE_TEST_MYSQL_DSN (skipped when unset).
 func TestMySQL(t *testing.T) {
-	if os.Getenv("GLIMPSE_TEST_MYSQL_DSN") == "" {
-		t.Skipf("set GLIMPSE_TEST_MYSQL_DSN to run")
+	sqltest.ServerDSN(t, sqltest.MySQLEnv)
+	runSuite(t, func(t *testing.T) *DB {
+		t.Helper()
+		return openTestDB(t, sqltest.NewDatabase(t, sqltest.MySQLEnv))
+	})
+}
+
+// openTestDB opens and migrates dsn and closes it at the end of the test.
+func openTestDB(t testing.TB, dsn string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
 	}
-	t.Skipf("GLIMPSE_TEST_MYSQL_DSN is set, but the mysql dialect is not implemented yet")
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return db
 }
 
 // ---- helpers

@@ -16,10 +16,10 @@ type tx struct {
 	now time.Time
 }
 
-// beginTx starts a read-write transaction (BEGIN IMMEDIATE on SQLite) or, with write false,
-// a read-only one that never waits for writers.
+// beginTx starts a read-write transaction (BEGIN IMMEDIATE on SQLite, READ COMMITTED on
+// PostgreSQL and MySQL) or, with write false, a read-only one that never waits for writers.
 func (db *DB) beginTx(ctx context.Context, write bool) (*tx, error) {
-	t, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: !write})
+	t, err := db.db.BeginTx(ctx, db.dialect.txOptions(write))
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
