@@ -1,0 +1,158 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/glimpse-image/glimpse"
+	"github.com/glimpse-image/glimpse/identity"
+	"github.com/glimpse-image/glimpse/imagedata"
+	"github.com/glimpse-image/glimpse/sqlstore"
+	"github.com/glimpse-image/glimpse/store/filesystem"
+)
+
+// imageCLIEnv serves the identity and image APIs on two test servers, registered in the
+// catalog as keystone and glance, for the real openstack CLI.
+type imageCLIEnv struct {
+	identityURL, imageURL string
+	home                  string
+}
+
+func newImageCLIEnv(t *testing.T) *imageCLIEnv {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlstore.Open(ctx, "sqlite://"+filepath.Join(dir, "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	st, err := filesystem.New("file", filepath.Join(dir, "images"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	key, err := identity.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{
+		Images: db, Members: db, Identity: db, Logger: logger,
+		Tokens:    identity.New(db, db, [][]byte{key}, time.Hour, logger),
+		ImageData: imagedata.New(db, []glimpse.Store{st}, logger, 0),
+		Stores:    []glimpse.Store{st},
+	}
+	idSrv := httptest.NewServer(s.IdentityHandler())
+	t.Cleanup(idSrv.Close)
+	imgSrv := httptest.NewServer(s.ImageHandler())
+	t.Cleanup(imgSrv.Close)
+	s.IdentityURL, s.ImageURL = idSrv.URL, imgSrv.URL
+	if _, err := identity.Bootstrap(ctx, db, identity.BootstrapOptions{
+		AdminPassword: "admin-secret", IdentityURL: idSrv.URL, ImageURL: imgSrv.URL,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return &imageCLIEnv{identityURL: idSrv.URL, imageURL: imgSrv.URL, home: t.TempDir()}
+}
+
+// openstack runs the CLI as admin and returns stdout; it fails the test on a non-zero exit.
+func (e *imageCLIEnv) openstack(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	full := append([]string{"--os-auth-url", e.identityURL + "/v3", "--os-identity-api-version", "3",
+		"--os-image-api-version", "2", "--os-username", "admin", "--os-password", "admin-secret",
+		"--os-project-name", "admin", "--os-user-domain-name", "Default", "--os-project-domain-name", "Default",
+		"--os-region-name", "RegionOne", "--os-interface", "public"}, args...)
+	cmd := exec.CommandContext(ctx, "/usr/bin/openstack", full...)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + e.home, "LANG=C.UTF-8"}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("openstack %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out, stderr.String())
+	}
+	return string(out)
+}
+
+// TestImageOpenstackCLI drives the image API with the real openstack CLI as the golden
+// walkthrough does (022, 023, 033, 055, 123): create with a file, list, show, set
+// properties and tags, share, download, deactivate, delete.
+func TestImageOpenstackCLI(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/openstack"); err != nil {
+		t.Skipf("/usr/bin/openstack not installed (python3-openstackclient): %v", err)
+	}
+	if testing.Short() {
+		t.Skip("the openstack CLI takes about 2 s per command")
+	}
+	e := newImageCLIEnv(t)
+	dir := t.TempDir()
+	data := make([]byte, 200<<10)
+	if _, err := rand.Read(data); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "disk.raw")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	e.openstack(t, "image", "create", "--file", file, "--disk-format", "raw", "--container-format", "bare",
+		"--public", "cli-image")
+	out := e.openstack(t, "image", "list", "-f", "value", "-c", "Name", "-c", "Status")
+	if strings.TrimSpace(out) != "cli-image active" {
+		t.Errorf("image list:\n%s", out)
+	}
+
+	e.openstack(t, "image", "set", "--property", "os_distro=ubuntu", "--property", "os_version=22.04",
+		"--tag", "focal", "--min-ram", "512", "cli-image")
+	var shown map[string]any
+	if err := json.Unmarshal([]byte(e.openstack(t, "image", "show", "-f", "json", "cli-image")), &shown); err != nil {
+		t.Fatal(err)
+	}
+	props, _ := shown["properties"].(map[string]any)
+	if shown["status"] != "active" || shown["size"] != float64(len(data)) || shown["min_ram"] != float64(512) ||
+		props["os_distro"] != "ubuntu" || props["os_version"] != "22.04" || !strings.Contains(jsonString(shown["tags"]), "focal") {
+		t.Errorf("image show:\n%v", shown)
+	}
+
+	saved := filepath.Join(dir, "saved.raw")
+	e.openstack(t, "image", "save", "--file", saved, "cli-image")
+	if got, err := os.ReadFile(saved); err != nil || !bytes.Equal(got, data) {
+		t.Errorf("image save: %d bytes, %v; want the %d uploaded", len(got), err, len(data))
+	}
+
+	e.openstack(t, "image", "set", "--deactivate", "cli-image")
+	if out := e.openstack(t, "image", "show", "-f", "value", "-c", "status", "cli-image"); strings.TrimSpace(out) != "deactivated" {
+		t.Errorf("after --deactivate: %s", out)
+	}
+	e.openstack(t, "image", "set", "--activate", "cli-image")
+
+	e.openstack(t, "image", "create", "--shared", "cli-shared")
+	e.openstack(t, "image", "add", "project", "cli-shared", "service")
+	out = e.openstack(t, "image", "member", "list", "-f", "value", "-c", "Status", "cli-shared")
+	if strings.TrimSpace(out) != "pending" {
+		t.Errorf("image member list: %q", out)
+	}
+	e.openstack(t, "image", "remove", "project", "cli-shared", "service")
+
+	e.openstack(t, "image", "delete", "cli-image", "cli-shared")
+	if out := e.openstack(t, "image", "list", "-f", "value", "-c", "Name"); strings.TrimSpace(out) != "" {
+		t.Errorf("image list after delete:\n%s", out)
+	}
+}
+
+func jsonString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
