@@ -107,7 +107,32 @@ func (s *Server) handleDomainGet(w http.ResponseWriter, r *http.Request) error {
 	return writeKeystoneJSON(w, http.StatusOK, map[string]domainView{"domain": s.domainViewOf(r, d)})
 }
 
+// revokeDomain revokes the tokens of every user of a domain and every token scoped to one of
+// its projects (a disabled domain authenticates nobody, as Keystone).
+func (s *Server) revokeDomain(r *http.Request, domainID string) error {
+	users, err := s.Identity.FindUsers(r.Context(), domainID)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if err := s.revokeUser(r.Context(), u.ID); err != nil {
+			return err
+		}
+	}
+	projects, err := s.Identity.FindProjects(r.Context(), domainID)
+	if err != nil {
+		return err
+	}
+	for _, p := range projects {
+		if err := s.revokeProject(r.Context(), p.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // handleDomainUpdate answers PATCH /v3/domains/{domain_id}: name, description, enabled.
+// Disabling a domain revokes the tokens of its users and projects.
 func (s *Server) handleDomainUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err := requireAdmin(r, "identity:update_domain"); err != nil {
 		return err
@@ -125,6 +150,7 @@ func (s *Server) handleDomainUpdate(w http.ResponseWriter, r *http.Request) erro
 		return notFound(err, "domain", id)
 	}
 	b := body.Domain
+	wasEnabled := d.Enabled
 	if b.Name != nil {
 		d.Name = *b.Name
 	}
@@ -139,6 +165,11 @@ func (s *Server) handleDomainUpdate(w http.ResponseWriter, r *http.Request) erro
 			return glimpse.Errorf(glimpse.ECONFLICT, "Conflict occurred attempting to store domain - Duplicate entry found with name %s.", d.Name)
 		}
 		return notFound(err, "domain", id)
+	}
+	if wasEnabled && !d.Enabled {
+		if err := s.revokeDomain(r, d.ID); err != nil {
+			return err
+		}
 	}
 	return writeKeystoneJSON(w, http.StatusOK, map[string]domainView{"domain": s.domainViewOf(r, d)})
 }
