@@ -122,7 +122,10 @@ func mysqlDriverDSN(dsn string) (string, error) {
 	if db == "" || strings.Contains(db, "/") {
 		return "", fmt.Errorf("sqlstore: no database name in mysql dsn")
 	}
-	params := u.Query()
+	params, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: bad mysql dsn parameters: %w", err)
+	}
 	if params.Get("charset") == "" {
 		params.Set("charset", "utf8mb4")
 	}
