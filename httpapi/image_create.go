@@ -47,7 +47,7 @@ func (s *Server) handleImageCreate(w http.ResponseWriter, r *http.Request) error
 	}
 	if err := s.Images.CreateImage(r.Context(), img); err != nil {
 		if glimpse.ErrorCode(err) == glimpse.ECONFLICT {
-			return errExplained(http.StatusConflict, "Image with identifier %s already exists!", img.ID)
+			return errExplained(http.StatusConflict, "Image ID %s already exists!", img.ID)
 		}
 		return err
 	}

@@ -175,6 +175,15 @@ func TestImageGoldenErrors(t *testing.T) {
 		t.Errorf("text/plain create = %v", got)
 	}
 
+	// An id may be given, once.
+	const given = "11111111-2222-4333-8444-555555555555"
+	r = e.do("demo", "POST", "/v2/images", `{"name":"given","id":"`+given+`"}`)
+	mustStatus(t, r, http.StatusCreated)
+	expectHeader(t, r, "Location", e.srv.URL+"/v2/images/"+given)
+	r = e.do("alt_demo", "POST", "/v2/images", `{"name":"given","id":"`+given+`"}`)
+	mustStatus(t, r, http.StatusConflict)
+	expectText(t, r, webobHTML(409, "Image ID "+given+" already exists!<br /><br />\n\n\n"))
+
 	// 119: HEAD is not GET here.
 	r = e.do("admin", "HEAD", "/v2/images", "")
 	mustStatus(t, r, http.StatusMethodNotAllowed)

@@ -79,7 +79,7 @@ func (s *Server) handleMemberCreate(w http.ResponseWriter, r *http.Request) erro
 	if n, isNumber := raw.(json.Number); isNumber {
 		memberID = n.String()
 	}
-	img, err := s.memberImage(r, func(id string) error { return errImageNotFound(id) }, notAllowed)
+	img, err := s.memberImage(r, errMemberImageNotFound, notAllowed)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,8 @@ func (s *Server) handleMemberShow(w http.ResponseWriter, r *http.Request) error 
 }
 
 // handleMemberUpdate answers PUT /v2/images/{image_id}/members/{member_id} ("Update image
-// member"): only the member project may set its status (pending, accepted, rejected).
+// member"): only the member project (or an admin) may set its status (pending, accepted,
+// rejected).
 func (s *Server) handleMemberUpdate(w http.ResponseWriter, r *http.Request) error {
 	notAllowed := func(id string) error {
 		return errExplained(http.StatusForbidden, "Not allowed to update members for image %s.", id)
@@ -149,7 +150,7 @@ func (s *Server) handleMemberUpdate(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	memberID := r.PathValue("member_id")
-	if imageCaller(r).ProjectID != memberID {
+	if p := imageCaller(r); !p.IsAdmin() && p.ProjectID != memberID {
 		return notAllowed(img.ID)
 	}
 	m, err := s.Members.FindMember(r.Context(), img.ID, memberID)

@@ -86,6 +86,14 @@ func TestImageGoldenMembers(t *testing.T) {
 	expectText(t, r, webobHTML(403, "Not allowed to delete members for image "+id+".<br /><br />\n\n\n"))
 	mustStatus(t, e.do("alt_demo", "DELETE", "/v2/images/"+id, ""), http.StatusForbidden)
 
+	// An admin may set a member's status too; the image of a members request must exist.
+	mustStatus(t, e.do("admin", "PUT", member, `{"status":"pending"}`), http.StatusOK)
+	mustStatus(t, e.do("alt_demo", "PUT", member, `{"status":"accepted"}`), http.StatusOK)
+	const missing = "00000000-0000-4000-8000-000000000000"
+	r = e.do("demo", "POST", "/v2/images/"+missing+"/members", `{"member":"x"}`)
+	mustStatus(t, r, http.StatusNotFound)
+	expectText(t, r, webobHTML(404, "Image "+missing+" not found.<br /><br />\n\n\n"))
+
 	// 072, 073: remove, no longer visible.
 	r = e.do("demo", "DELETE", member, "")
 	mustStatus(t, r, http.StatusNoContent)
