@@ -58,7 +58,7 @@ func (c *Config) settings() []setting {
 		{"public-host", "GLIMPSE_PUBLIC_HOST", "host name clients use to reach glimpse (catalog URLs)", &c.PublicHost},
 		{"image-public-url", "GLIMPSE_IMAGE_PUBLIC_URL", "full public URL of the image API (overrides public-host)", &c.ImagePublicURL},
 		{"identity-public-url", "GLIMPSE_IDENTITY_PUBLIC_URL", "full public URL of the identity API, without /v3 (overrides public-host)", &c.IdentityPublicURL},
-		{"database", "GLIMPSE_DATABASE", "metadata database, sqlite:///path/glimpse.db", &c.Database},
+		{"database", "GLIMPSE_DATABASE", "metadata database: sqlite:///path/glimpse.db, postgres://user:pass@host:5432/db, or mysql://user:pass@host:3306/db (several nodes may share PostgreSQL or MySQL)", &c.Database},
 		{"admin-password", "GLIMPSE_ADMIN_PASSWORD", "password of the bootstrapped admin user (first start only; generated when empty)", &c.AdminPassword},
 		{"region", "GLIMPSE_REGION", "region of the bootstrapped catalog", &c.Region},
 		{"token-ttl", "GLIMPSE_TOKEN_TTL", "token lifetime, e.g. 1h", &c.TokenTTL},

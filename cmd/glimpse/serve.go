@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,6 +123,8 @@ func openDatabase(ctx context.Context, cfg *Config) (*sqlstore.DB, error) {
 			return nil, fmt.Errorf("database dir: %w", err)
 		}
 	}
+	// sqlstore.Open migrates; on PostgreSQL and MySQL it holds a database-wide lock while
+	// it does, so nodes sharing a database may start together.
 	db, err := sqlstore.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", redactDSN(cfg.Database), err)
@@ -129,14 +132,26 @@ func openDatabase(ctx context.Context, cfg *Config) (*sqlstore.DB, error) {
 	return db, nil
 }
 
-// redactDSN hides a password in a database URL so that it can be printed.
+// redactDSN hides the password of a database URL (user:***@host) and any password
+// parameter (?password=***) so that it can be printed.
 func redactDSN(dsn string) string {
-	if at := strings.LastIndex(dsn, "@"); at > 0 {
-		if scheme := strings.Index(dsn, "://"); scheme >= 0 && scheme < at {
-			return dsn[:scheme+3] + "***" + dsn[at:]
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		if at := strings.LastIndex(dsn, "@"); at > 0 {
+			if scheme := strings.Index(dsn, "://"); scheme >= 0 && scheme < at {
+				return dsn[:scheme+3] + "***" + dsn[at:]
+			}
 		}
+		return dsn
 	}
-	return dsn
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "***")
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "***")
+		u.RawQuery = q.Encode()
+	}
+	return strings.Replace(u.String(), ":%2A%2A%2A@", ":***@", 1)
 }
 
 // bootstrap creates the admin, roles, region and catalog on first start and writes openrc
