@@ -12,7 +12,7 @@ import (
 // handleImageUpload answers PUT /v2/images/{image_id}/file ("Upload binary image data"):
 // the body (application/octet-stream, sized or chunked) streams into the default store;
 // 204 with an empty text/html body as Glance. 415 for another Content-Type, 409 unless
-// the image is queued.
+// the image is queued, 400 while its disk or container format is unset.
 func (s *Server) handleImageUpload(w http.ResponseWriter, r *http.Request) error {
 	if ct := r.Header.Get("Content-Type"); mediaTypeOf(ct) != "application/octet-stream" {
 		return errUnsupportedMedia(ct)
@@ -28,6 +28,9 @@ func (s *Server) handleImageUpload(w http.ResponseWriter, r *http.Request) error
 	}
 	if img.Status != glimpse.ImageStatusQueued {
 		return errExplained(http.StatusConflict, "Image status transition from %s to saving is not allowed", img.Status)
+	}
+	if img.DiskFormat == nil || img.ContainerFormat == nil {
+		return errExplained(http.StatusBadRequest, "Properties disk_format, container_format must be set prior to saving data.")
 	}
 	size := r.ContentLength // -1 when chunked
 	if _, err := s.ImageData.Upload(r.Context(), id, r.Body, size); err != nil {
@@ -151,10 +154,11 @@ func parseByteRange(header string, size int64) (start, end int64, err error) {
 	return start, end, nil
 }
 
-// mediaTypeOf returns a Content-Type's media type, lower case, without parameters.
+// mediaTypeOf returns a Content-Type's media type without parameters, as webob's
+// request.content_type (Glance compares it case-sensitively).
 func mediaTypeOf(ct string) string {
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}
-	return strings.ToLower(strings.TrimSpace(ct))
+	return strings.TrimSpace(ct)
 }

@@ -106,6 +106,20 @@ func TestImageDataAccess(t *testing.T) {
 	r = e.do("admin", "PUT", "/v2/images/"+public+"/file", "x", "Content-Type: text/plain")
 	mustStatus(t, r, http.StatusUnsupportedMediaType)
 	expectText(t, r, webobHTML(415, "The request media type text/plain is not supported by this server.\n<br /><br />\n"))
+	r = e.do("admin", "PUT", "/v2/images/"+public+"/file", "x", "Content-Type: Application/Octet-Stream")
+	mustStatus(t, r, http.StatusUnsupportedMediaType)
+	r = e.do("admin", "PUT", "/v2/images/"+public+"/file", "x")
+	mustStatus(t, r, http.StatusUnsupportedMediaType)
+	expectText(t, r, webobHTML(415, "The request media type ${CONTENT_TYPE} is not supported by this server.\n<br /><br />\n"))
+
+	// Formats must be set first; the image stays queued.
+	bare := e.createImage("demo", `{"name":"no formats"}`)
+	r = e.do("demo", "PUT", "/v2/images/"+bare+"/file", "x", "Content-Type: application/octet-stream; charset=x")
+	mustStatus(t, r, http.StatusBadRequest)
+	expectText(t, r, webobHTML(400, "Properties disk_format, container_format must be set prior to saving data.<br /><br />\n\n\n"))
+	if status := e.do("demo", "GET", "/v2/images/"+bare, "").json(t)["status"]; status != "queued" {
+		t.Errorf("status after a refused upload = %v", status)
+	}
 }
 
 func TestParseByteRange(t *testing.T) {

@@ -76,7 +76,7 @@ func errDefault(status int) *webobError {
 // errUnsupportedMedia is webob's HTTPUnsupportedMediaType for the request's Content-Type.
 func errUnsupportedMedia(contentType string) *webobError {
 	if contentType == "" {
-		contentType = "None"
+		contentType = "${CONTENT_TYPE}" // webob's template, unsubstituted without the header
 	}
 	return &webobError{status: http.StatusUnsupportedMediaType, segments: []string{
 		"The request media type ", contentType, " is not supported by this server.\n<br /><br />\n",
