@@ -169,6 +169,9 @@ func newImageFromBody(body any, p *glimpse.Principal) (*glimpse.Image, error) {
 			}
 		}
 	}
+	if err := checkImageQuotas(img); err != nil {
+		return nil, err
+	}
 	return img, nil
 }
 

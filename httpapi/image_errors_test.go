@@ -184,6 +184,19 @@ func TestImageGoldenErrors(t *testing.T) {
 	mustStatus(t, r, http.StatusConflict)
 	expectText(t, r, webobHTML(409, "Image ID "+given+" already exists!<br /><br />\n\n\n"))
 
+	// Quotas: 128 tags, 128 properties.
+	tags := make([]string, 129)
+	for i := range tags {
+		tags[i] = `"t` + strconv.Itoa(i) + `"`
+	}
+	r = e.do("demo", "POST", "/v2/images", `{"name":"many","tags":[`+strings.Join(tags, ",")+`]}`)
+	mustStatus(t, r, http.StatusRequestEntityTooLarge)
+	expectText(t, r, webobHTML(413, "The limit has been exceeded on the number of allowed image tags. Attempted: 129, Maximum: 128<br /><br />\n\n\n"))
+	full := e.createImage("demo", `{"name":"full","tags":[`+strings.Join(tags[:128], ",")+`]}`)
+	r = e.do("demo", "PUT", "/v2/images/"+full+"/tags/one-more", "")
+	mustStatus(t, r, http.StatusRequestEntityTooLarge)
+	mustStatus(t, e.do("demo", "PUT", "/v2/images/"+full+"/tags/t5", ""), http.StatusNoContent)
+
 	// 119: HEAD is not GET here.
 	r = e.do("admin", "HEAD", "/v2/images", "")
 	mustStatus(t, r, http.StatusMethodNotAllowed)

@@ -47,7 +47,10 @@ func (s *Server) handleImageUpdate(w http.ResponseWriter, r *http.Request) error
 	}
 	if len(ops) > 0 {
 		img, err = s.Images.UpdateImage(r.Context(), id, func(img *glimpse.Image) error {
-			return applyImagePatch(img, ops, p)
+			if err := applyImagePatch(img, ops, p); err != nil {
+				return err
+			}
+			return checkImageQuotas(img)
 		})
 		if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
 			return errImageNotFound(id)

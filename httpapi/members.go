@@ -86,6 +86,13 @@ func (s *Server) handleMemberCreate(w http.ResponseWriter, r *http.Request) erro
 	if !glimpse.CanModifyImage(imageCaller(r), img) {
 		return notAllowed(img.ID)
 	}
+	existing, err := s.Members.FindMembers(r.Context(), img.ID)
+	if err != nil {
+		return err
+	}
+	if len(existing) >= imageMemberQuota {
+		return errMemberQuota(len(existing) + 1)
+	}
 	now := time.Now().UTC()
 	m := &glimpse.Member{ImageID: img.ID, MemberID: memberID, Status: glimpse.MemberStatusPending,
 		CreatedAt: now, UpdatedAt: now}

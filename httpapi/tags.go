@@ -7,9 +7,6 @@ import (
 	"github.com/glimpse-image/glimpse"
 )
 
-// imageTagQuota is Glance's default image_tag_quota.
-const imageTagQuota = 128
-
 // handleTagAdd answers PUT /v2/images/{image_id}/tags/{tag} ("Add image tag"): 204, also
 // when the image already has the tag; a tag over 255 characters fails the image schema.
 func (s *Server) handleTagAdd(w http.ResponseWriter, r *http.Request) error {
@@ -29,11 +26,8 @@ func (s *Server) handleTagAdd(w http.ResponseWriter, r *http.Request) error {
 		if slices.Contains(img.Tags, tag) {
 			return nil
 		}
-		if len(img.Tags) >= imageTagQuota {
-			return errExplained(http.StatusRequestEntityTooLarge, "Maximum tag count exceeded: %d", imageTagQuota)
-		}
 		img.Tags = append(img.Tags, tag)
-		return nil
+		return checkImageQuotas(img)
 	})
 	if err != nil {
 		return tagImageError(err, id)
