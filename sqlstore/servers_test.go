@@ -1,9 +1,13 @@
 package sqlstore
 
 import (
+	"context"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/glimpse-image/glimpse"
 	"github.com/glimpse-image/glimpse/sqlstore/sqltest"
@@ -71,5 +75,50 @@ func TestMySQLDriverDSN(t *testing.T) {
 		if got, err := mysqlDriverDSN(bad); err == nil {
 			t.Errorf("%s → %s, want an error", bad, got)
 		}
+	}
+}
+
+// TestLocked runs fn under one lock name from two handles of one database at once, each
+// holding it a while: the runs never overlap, and a second name is not blocked by the first.
+func TestLocked(t *testing.T) {
+	dsns := map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "lock.db") },
+		"postgres": func(t *testing.T) string { return sqltest.NewDatabase(t, sqltest.PostgresEnv) },
+		"mysql":    func(t *testing.T) string { return sqltest.NewDatabase(t, sqltest.MySQLEnv) },
+	}
+	for name, newDSN := range dsns {
+		t.Run(name, func(t *testing.T) {
+			dsn := newDSN(t)
+			a, b := openTestDB(t, dsn), openTestDB(t, dsn)
+			var inside, overlaps, runs atomic.Int32
+			var wg sync.WaitGroup
+			for i := range 6 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					db := []*DB{a, b}[i%2]
+					err := db.Locked(ctx, "bootstrap", func(context.Context) error {
+						if inside.Add(1) > 1 {
+							overlaps.Add(1)
+						}
+						// The other name is free meanwhile.
+						if err := db.Locked(ctx, "other", func(context.Context) error { return nil }); err != nil {
+							t.Error(err)
+						}
+						time.Sleep(20 * time.Millisecond)
+						runs.Add(1)
+						inside.Add(-1)
+						return nil
+					})
+					if err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			if overlaps.Load() != 0 || runs.Load() != 6 {
+				t.Errorf("%d runs, %d overlapping under one lock", runs.Load(), overlaps.Load())
+			}
+		})
 	}
 }
