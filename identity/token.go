@@ -5,9 +5,7 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/glimpse-image/glimpse"
 )
@@ -15,9 +13,9 @@ import (
 // Token format (version 1), the glimpse analogue of Keystone's fernet tokens
 // ("Fernet - Frequently Asked Questions" in the Keystone admin guide):
 //
-//	base64url-without-padding( 0x01 | nonce (12 bytes) | AES-256-GCM(payload JSON, aad = 0x01) )
+//	base64url-without-padding( 0x01 | nonce (12 bytes) | AES-256-GCM(payload, aad = 0x01) )
 //
-// The payload holds everything a Principal needs, so that any node holding one of the keys
+// The payload (payload.go) holds everything a Principal needs, so that any node holding one of the keys
 // validates a token without reading the database. keys[0] encrypts; every key decrypts, so
 // a new key can be put first while tokens sealed with the previous one stay valid until
 // they expire (key rotation).
@@ -31,56 +29,6 @@ const (
 	msgUnrecognizedToken = "Could not recognize Fernet token"
 	msgInvalidToken      = "Failed to validate token"
 )
-
-// payload is the sealed content of a token. Keys are short to keep tokens small.
-type payload struct {
-	UserID            string      `json:"u"`
-	UserName          string      `json:"un"`
-	UserDomainID      string      `json:"ud"`
-	UserDomainName    string      `json:"udn"`
-	ProjectID         string      `json:"p,omitempty"`
-	ProjectName       string      `json:"pn,omitempty"`
-	ProjectDomainID   string      `json:"pd,omitempty"`
-	ProjectDomainName string      `json:"pdn,omitempty"`
-	DomainID          string      `json:"d,omitempty"`
-	DomainName        string      `json:"dn,omitempty"`
-	System            bool        `json:"s,omitempty"`
-	Roles             [][2]string `json:"r,omitempty"` // [id, name]
-	Methods           []string    `json:"m"`
-	AuditIDs          []string    `json:"a"`
-	IssuedAt          int64       `json:"i"` // Unix nanoseconds
-	ExpiresAt         int64       `json:"e"` // Unix nanoseconds
-}
-
-func payloadOf(p *glimpse.Principal) *payload {
-	pl := &payload{
-		UserID: p.UserID, UserName: p.UserName, UserDomainID: p.UserDomainID, UserDomainName: p.UserDomainName,
-		ProjectID: p.ProjectID, ProjectName: p.ProjectName,
-		ProjectDomainID: p.ProjectDomainID, ProjectDomainName: p.ProjectDomainName,
-		DomainID: p.DomainID, DomainName: p.DomainName, System: p.System,
-		Methods: p.Methods, AuditIDs: p.AuditIDs,
-		IssuedAt: p.IssuedAt.UnixNano(), ExpiresAt: p.ExpiresAt.UnixNano(),
-	}
-	for _, r := range p.Roles {
-		pl.Roles = append(pl.Roles, [2]string{r.ID, r.Name})
-	}
-	return pl
-}
-
-func (pl *payload) principal() *glimpse.Principal {
-	p := &glimpse.Principal{
-		UserID: pl.UserID, UserName: pl.UserName, UserDomainID: pl.UserDomainID, UserDomainName: pl.UserDomainName,
-		ProjectID: pl.ProjectID, ProjectName: pl.ProjectName,
-		ProjectDomainID: pl.ProjectDomainID, ProjectDomainName: pl.ProjectDomainName,
-		DomainID: pl.DomainID, DomainName: pl.DomainName, System: pl.System,
-		Methods: pl.Methods, AuditIDs: pl.AuditIDs,
-		IssuedAt: time.Unix(0, pl.IssuedAt).UTC(), ExpiresAt: time.Unix(0, pl.ExpiresAt).UTC(),
-	}
-	for _, r := range pl.Roles {
-		p.Roles = append(p.Roles, glimpse.Role{ID: r[0], Name: r[1]})
-	}
-	return p
-}
 
 // codec seals and opens tokens with a list of AES-256-GCM keys.
 type codec struct {
@@ -113,10 +61,7 @@ func newCodec(keys [][]byte) (*codec, error) {
 
 // seal returns the token carrying p.
 func (c *codec) seal(p *glimpse.Principal) (string, error) {
-	plain, err := json.Marshal(payloadOf(p))
-	if err != nil {
-		return "", fmt.Errorf("identity: encode token payload: %w", err)
-	}
+	plain := encodePayload(p)
 	aead := c.aeads[0]
 	buf := make([]byte, 1+aead.NonceSize(), 1+aead.NonceSize()+len(plain)+aead.Overhead())
 	buf[0] = tokenVersion
@@ -144,11 +89,11 @@ func (c *codec) open(token string) (*glimpse.Principal, error) {
 		if err != nil {
 			continue
 		}
-		var pl payload
-		if err := json.Unmarshal(plain, &pl); err != nil || pl.UserID == "" {
+		p, err := decodePayload(plain)
+		if err != nil {
 			return nil, unrecognized
 		}
-		return pl.principal(), nil
+		return p, nil
 	}
 	return nil, unrecognized
 }
