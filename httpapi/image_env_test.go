@@ -114,7 +114,8 @@ func (r *imageResponse) json(t *testing.T) map[string]any {
 	return m
 }
 
-// do sends a request as user ("" for no token) with optional headers "Key: value".
+// do sends a request as user ("" for no token) with optional headers "Key: value"
+// ("Accept: -" removes the default Accept: */*).
 func (e *imageEnv) do(user, method, path, body string, headers ...string) *imageResponse {
 	e.t.Helper()
 	var rd io.Reader
@@ -128,8 +129,13 @@ func (e *imageEnv) do(user, method, path, body string, headers ...string) *image
 	if user != "" {
 		req.Header.Set("X-Auth-Token", e.tokens[user])
 	}
+	req.Header.Set("Accept", "*/*") // as curl, which the golden exchanges use
 	for _, h := range headers {
 		k, v, _ := strings.Cut(h, ":")
+		if strings.TrimSpace(v) == "-" {
+			req.Header.Del(strings.TrimSpace(k))
+			continue
+		}
 		req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
 	}
 	resp, err := http.DefaultClient.Do(req)

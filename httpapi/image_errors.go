@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/glimpse-image/glimpse"
@@ -135,22 +137,90 @@ func writeWebobBody(w http.ResponseWriter, r *http.Request, we *webobError) {
 	}
 	code := fmt.Sprintf("%d %s", we.status, title)
 	var body []byte
-	contentType := "text/html; charset=UTF-8"
-	if wantsJSON(r) {
+	var contentType string
+	switch webobBestMatch(r.Header.Get("Accept")) {
+	case "application/json":
 		contentType = "application/json"
 		body = pyObject{
 			{"message", we.body(false)},
 			{"code", code},
 			{"title", title},
 		}.encode()
-	} else {
+	case "text/html":
+		contentType = "text/html; charset=UTF-8"
 		body = []byte("<html>\n <head>\n  <title>" + code + "</title>\n </head>\n <body>\n  <h1>" + code +
 			"</h1>\n  " + we.body(true) + "\n </body>\n</html>")
+	default:
+		contentType = "text/plain; charset=UTF-8"
+		body = []byte(code + "\n\n" + webobStripTags(we.body(false)))
 	}
 	if r.Method == http.MethodHead {
 		body = nil
 	}
 	writeRaw(w, we.status, contentType, body)
+}
+
+// webobBestMatch picks the error body format as webob does: text/html or application/json,
+// whichever the Accept header rates higher (text/html on a tie, e.g. for */*), and
+// text/plain when neither is acceptable or there is no Accept header at all.
+func webobBestMatch(accept string) string {
+	html, json := acceptQuality(accept, "text", "html"), acceptQuality(accept, "application", "json")
+	switch {
+	case html <= 0 && json <= 0:
+		return "text/plain"
+	case json > html:
+		return "application/json"
+	}
+	return "text/html"
+}
+
+// acceptQuality is the q of the most specific media range of accept matching typ/sub.
+func acceptQuality(accept, typ, sub string) float64 {
+	best, bestSpecificity := 0.0, -1
+	for _, part := range strings.Split(accept, ",") {
+		params := strings.Split(part, ";")
+		mediaRange := strings.ToLower(strings.TrimSpace(params[0]))
+		rt, rs, ok := strings.Cut(mediaRange, "/")
+		if !ok {
+			continue
+		}
+		specificity := -1
+		switch {
+		case rt == typ && rs == sub:
+			specificity = 2
+		case rt == typ && rs == "*":
+			specificity = 1
+		case rt == "*" && rs == "*":
+			specificity = 0
+		}
+		if specificity < bestSpecificity || specificity < 0 {
+			continue
+		}
+		q := 1.0
+		for _, p := range params[1:] {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.TrimSpace(k) == "q" {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = f
+				}
+			}
+		}
+		best, bestSpecificity = q, specificity
+	}
+	return best
+}
+
+var (
+	webobBreakRE = regexp.MustCompile(`(?is)<br.*?>`)
+	webobTagRE   = regexp.MustCompile(`(?s)<.*?>`)
+)
+
+// webobStripTags is webob's strip_tags, which turns a body into its text/plain form.
+func webobStripTags(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	s = strings.ReplaceAll(s, "\r", "")
+	s = webobBreakRE.ReplaceAllString(s, "\n")
+	return webobTagRE.ReplaceAllString(s, "")
 }
 
 // pyHTMLEscape escapes s as Python's html.escape(s, quote=True), which webob uses.

@@ -168,8 +168,28 @@ func TestImageGoldenErrors(t *testing.T) {
 		})
 	}
 
+	// Without an Accept header webob answers text/plain; it picks JSON only when JSON is
+	// rated above HTML.
+	for accept, want := range map[string]string{
+		"-":                                    "text/plain; charset=UTF-8",
+		"application/json":                     "application/json",
+		"application/json, */*":                "text/html; charset=UTF-8",
+		"text/html;q=0.5, application/*":       "application/json",
+		"image/png":                            "text/plain; charset=UTF-8",
+		"text/*;q=0.9, application/json;q=0.8": "text/html; charset=UTF-8",
+	} {
+		r := e.do("admin", "GET", "/v2/images/"+missing, "", "Accept: "+accept)
+		mustStatus(t, r, http.StatusNotFound)
+		expectHeader(t, r, "Content-Type", want)
+		if accept == "-" {
+			expectText(t, r, "404 Not Found\n\nNo image found with ID "+missing+"\n\n   ")
+		}
+	}
+	r := e.do("demo", "POST", "/v2/images", `{"name":"t1","deleted":"x"}`, "Accept: -")
+	expectText(t, r, "403 Forbidden\n\nAccess was denied to this resource.\n\n Attribute 'deleted' is reserved.  ")
+
 	// 109: the body is JSON whatever the Content-Type says.
-	r := e.do("admin", "POST", "/v2/images", `{"name":"bad"}`, "Content-Type: text/plain")
+	r = e.do("admin", "POST", "/v2/images", `{"name":"bad"}`, "Content-Type: text/plain")
 	mustStatus(t, r, http.StatusCreated)
 	if got := r.json(t); got["name"] != "bad" || got["disk_format"] != nil || got["visibility"] != "shared" {
 		t.Errorf("text/plain create = %v", got)
