@@ -15,10 +15,10 @@ import (
 //
 //	base64url-without-padding( 0x01 | nonce (12 bytes) | AES-256-GCM(payload, aad = 0x01) )
 //
-// The payload (payload.go) holds everything a Principal needs, so that any node holding one of the keys
-// validates a token without reading the database. keys[0] encrypts; every key decrypts, so
-// a new key can be put first while tokens sealed with the previous one stay valid until
-// they expire (key rotation).
+// The payload (payload.go) holds everything a Principal needs, so that any node holding one
+// of the keys validates a token without reading the database. keys[0] encrypts; every key
+// decrypts, so a new key can be put first while tokens sealed with the previous one stay
+// valid until they expire (key rotation). Tokens are about 350 characters long.
 const tokenVersion byte = 0x01
 
 // KeySize is the size in bytes of every token key (AES-256).
