@@ -15,7 +15,7 @@ import (
 const adminPassword = "admin-secret"
 
 // testDB opens a new SQLite database in a temporary directory and bootstraps it.
-func testDB(t *testing.T) *sqlstore.DB {
+func testDB(t testing.TB) *sqlstore.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "glimpse.db"))
@@ -31,7 +31,7 @@ func testDB(t *testing.T) *sqlstore.DB {
 	return db
 }
 
-func newService(t *testing.T, db *sqlstore.DB, keys ...[]byte) *Service {
+func newService(t testing.TB, db *sqlstore.DB, keys ...[]byte) *Service {
 	t.Helper()
 	if len(keys) == 0 {
 		keys = [][]byte{mustKey(t)}

@@ -12,7 +12,7 @@ import (
 	"github.com/glimpse-image/glimpse"
 )
 
-func mustKey(t *testing.T) []byte {
+func mustKey(t testing.TB) []byte {
 	t.Helper()
 	k, err := GenerateKey()
 	if err != nil {
