@@ -3,6 +3,7 @@ package httpapi
 import (
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -70,6 +71,12 @@ func (s *Server) handleImageDownload(w http.ResponseWriter, r *http.Request) err
 			return err
 		}
 		offset, length, partial = start, end-start+1, true
+	} else if header := r.Header.Get("Content-Range"); header != "" {
+		start, end, err := parseRequestContentRange(header, size)
+		if err != nil {
+			return err
+		}
+		offset, length, partial = start, end-start+1, true
 	}
 	rc, err := s.ImageData.Download(r.Context(), img, offset, length)
 	if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
@@ -105,46 +112,49 @@ func (s *Server) handleImageDownload(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-// parseByteRange reads a single "bytes=a-b", "bytes=a-" or "bytes=-n" range of an object of
-// size bytes and returns its inclusive bounds, with Glance's errors: 400 for several
+var (
+	rangeHeaderRE        = regexp.MustCompile(`(?i)^bytes *= *(\d*) *- *(\d*)$`)
+	contentRangeHeaderRE = regexp.MustCompile(`(?i)^bytes +(\d+)-(\d+)/(\d+|\*)$`)
+)
+
+// parseByteRange reads a single "bytes=a-b", "bytes=a-" or "bytes=-n" range (webob's
+// Range.parse: case-insensitive, spaces allowed, "-0" is the whole object) of an object
+// of size bytes and returns its inclusive bounds, with Glance's errors: 400 for several
 // ranges, 416 for a malformed or unsatisfiable one.
 func parseByteRange(header string, size int64) (start, end int64, err error) {
 	invalid := errDetailed(http.StatusRequestedRangeNotSatisfiable, "Invalid Range header.")
-	unit, spec, ok := strings.Cut(strings.TrimSpace(header), "=")
-	if !ok || strings.TrimSpace(unit) != "bytes" {
-		return 0, 0, invalid
-	}
-	if strings.Contains(spec, ",") {
+	header = strings.TrimSpace(header)
+	if strings.Contains(header, ",") {
 		return 0, 0, errExplained(http.StatusBadRequest,
 			"Requests with multiple ranges are not supported in Glance. You may make multiple single-range requests instead.")
 	}
-	first, last, ok := strings.Cut(strings.TrimSpace(spec), "-")
-	if !ok {
+	m := rangeHeaderRE.FindStringSubmatch(header)
+	if m == nil || (m[1] == "" && m[2] == "") {
 		return 0, 0, invalid
 	}
-	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
+	first, last := m[1], m[2]
+	end = size - 1
 	switch {
-	case first == "" && last == "":
-		return 0, 0, invalid
 	case first == "":
 		n, err := strconv.ParseInt(last, 10, 64)
-		if err != nil || n <= 0 {
+		if err != nil {
 			return 0, 0, invalid
 		}
 		start = max(size-n, 0)
-		end = size - 1
+		if n == 0 {
+			start = 0
+		}
 	default:
 		start, err = strconv.ParseInt(first, 10, 64)
-		if err != nil || start < 0 {
+		if err != nil {
 			return 0, 0, invalid
 		}
-		end = size - 1
 		if last != "" {
-			end, err = strconv.ParseInt(last, 10, 64)
-			if err != nil || end < start {
+			e, err := strconv.ParseInt(last, 10, 64)
+			if err != nil || e < start {
 				return 0, 0, invalid
 			}
-			end = min(end, size-1)
+			end = min(e, size-1)
 		}
 	}
 	if size == 0 || start >= size {
@@ -152,6 +162,22 @@ func parseByteRange(header string, size int64) (start, end int64, err error) {
 			"Invalid start position in Range header. Start position MUST be in the inclusive range [0, %d].", size-1)
 	}
 	return start, end, nil
+}
+
+// parseRequestContentRange reads the legacy "Content-Range: bytes a-b/size" request header
+// that Glance still honours on downloads when there is no Range header.
+func parseRequestContentRange(header string, size int64) (start, end int64, err error) {
+	m := contentRangeHeaderRE.FindStringSubmatch(strings.TrimSpace(header))
+	if m == nil {
+		return 0, 0, errDetailed(http.StatusRequestedRangeNotSatisfiable, "Invalid Content-Range header.")
+	}
+	start, _ = strconv.ParseInt(m[1], 10, 64)
+	end, _ = strconv.ParseInt(m[2], 10, 64)
+	if end < start || start >= size {
+		return 0, 0, errDetailed(http.StatusRequestedRangeNotSatisfiable,
+			"Invalid start position in Range header. Start position MUST be in the inclusive range [0, %d].", size-1)
+	}
+	return start, min(end, size-1), nil
 }
 
 // mediaTypeOf returns a Content-Type's media type without parameters, as webob's

@@ -70,7 +70,10 @@ func (s *Server) handleMemberCreate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	obj, _ := body.(map[string]any)
+	obj, isObject := body.(map[string]any)
+	if !isObject {
+		return errExplained(http.StatusBadRequest, `Expected a member in the form: {"member": "image_id"}`)
+	}
 	raw, ok := obj["member"]
 	if !ok || raw == nil {
 		return errExplained(http.StatusBadRequest, "Member to be added not specified")
@@ -78,6 +81,9 @@ func (s *Server) handleMemberCreate(w http.ResponseWriter, r *http.Request) erro
 	memberID := pyStr(raw)
 	if n, isNumber := raw.(json.Number); isNumber {
 		memberID = n.String()
+	}
+	if memberID == "" {
+		return errExplained(http.StatusBadRequest, "Member can't be empty")
 	}
 	img, err := s.memberImage(r, errMemberImageNotFound, notAllowed)
 	if err != nil {

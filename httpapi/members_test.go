@@ -61,6 +61,12 @@ func TestImageGoldenMembers(t *testing.T) {
 	r = e.do("demo", "POST", members, `{}`, "Content-Type: application/json")
 	mustStatus(t, r, http.StatusBadRequest)
 	expectText(t, r, webobHTML(400, "Member to be added not specified<br /><br />\n\n\n"))
+	r = e.do("demo", "POST", members, `{"member":""}`)
+	mustStatus(t, r, http.StatusBadRequest)
+	expectText(t, r, webobHTML(400, "Member can&#x27;t be empty<br /><br />\n\n\n"))
+	r = e.do("demo", "POST", members, `[]`)
+	mustStatus(t, r, http.StatusBadRequest)
+	expectText(t, r, webobHTML(400, "Expected a member in the form: {&quot;member&quot;: &quot;image_id&quot;}<br /><br />\n\n\n"))
 	r = e.do("alt_demo", "PUT", member, `{"status":"bogus"}`, "Content-Type: application/json")
 	mustStatus(t, r, http.StatusBadRequest)
 	expectText(t, r, webobHTML(400, "Incorrect request: Status must be &quot;pending&quot;, &quot;accepted&quot; or &quot;rejected&quot;.<br /><br />\n\n\n"))
@@ -85,6 +91,9 @@ func TestImageGoldenMembers(t *testing.T) {
 	mustStatus(t, r, http.StatusForbidden)
 	expectText(t, r, webobHTML(403, "Not allowed to delete members for image "+id+".<br /><br />\n\n\n"))
 	mustStatus(t, e.do("alt_demo", "DELETE", "/v2/images/"+id, ""), http.StatusForbidden)
+	const patchType = "Content-Type: application/openstack-images-v2.1-json-patch"
+	mustStatus(t, e.do("alt_demo", "PATCH", "/v2/images/"+id, `[{"op":"add","path":"/x","value":"y"}]`, patchType), http.StatusForbidden)
+	mustStatus(t, e.do("alt_demo", "PATCH", "/v2/images/"+id, `[]`, patchType), http.StatusOK) // as Glance
 
 	// An admin may set a member's status too; the image of a members request must exist.
 	mustStatus(t, e.do("admin", "PUT", member, `{"status":"pending"}`), http.StatusOK)

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/glimpse-image/glimpse"
 )
@@ -11,6 +12,9 @@ import (
 // when the image already has the tag; a tag over 255 characters fails the image schema.
 func (s *Server) handleTagAdd(w http.ResponseWriter, r *http.Request) error {
 	id, tag := r.PathValue("image_id"), r.PathValue("tag")
+	if strings.Contains(tag, "/") {
+		return errDefault(http.StatusNotFound) // Glance's router sees %2F as a path separator
+	}
 	if err := validateImage(map[string]any{"tags": []any{tag}}); err != nil {
 		return err
 	}
@@ -40,6 +44,9 @@ func (s *Server) handleTagAdd(w http.ResponseWriter, r *http.Request) error {
 // 204, or 404 when the image does not have the tag.
 func (s *Server) handleTagDelete(w http.ResponseWriter, r *http.Request) error {
 	id, tag := r.PathValue("image_id"), r.PathValue("tag")
+	if strings.Contains(tag, "/") {
+		return errDefault(http.StatusNotFound)
+	}
 	if _, err := s.tagImage(r, id, "delete"); err != nil {
 		return err
 	}
