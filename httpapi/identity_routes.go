@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -18,8 +19,25 @@ import (
 // routeIdentityAPI registers the Keystone v3 routes ("Identity API v3" reference). Every
 // route but version discovery and POST /v3/auth/tokens needs a valid X-Auth-Token.
 func (s *Server) routeIdentityAPI(mux *http.ServeMux) {
-	open := func(pattern string, h identityHandler) { mux.Handle(pattern, s.identity(h, false)) }
-	authed := func(pattern string, h identityHandler) { mux.Handle(pattern, s.identity(h, true)) }
+	methods := map[string][]string{} // path → the methods routed for it
+	route := func(pattern string, h identityHandler, auth bool) {
+		mux.Handle(pattern, s.identity(h, auth))
+		method, path, _ := strings.Cut(pattern, " ")
+		methods[path] = append(methods[path], method)
+	}
+	open := func(pattern string, h identityHandler) { route(pattern, h, false) }
+	authed := func(pattern string, h identityHandler) { route(pattern, h, true) }
+	defer func() {
+		// Any other method on a known path: Keystone's 405 (a method-less pattern is less
+		// specific than the routes above, so it only catches what they do not).
+		for path, ms := range methods {
+			if slices.Contains(ms, "GET") && !slices.Contains(ms, "HEAD") {
+				ms = append(ms, "HEAD")
+			}
+			slices.Sort(ms)
+			mux.Handle(path, s.identity(methodNotAllowed(strings.Join(ms, ", ")), false))
+		}
+	}()
 
 	open("GET /{$}", s.handleIdentityVersions)
 	open("GET /v3", s.handleIdentityVersion)
@@ -88,6 +106,16 @@ func (s *Server) routeIdentityAPI(mux *http.ServeMux) {
 	authed("GET /v3/endpoints/{endpoint_id}", s.handleEndpointGet)
 	authed("PATCH /v3/endpoints/{endpoint_id}", s.handleEndpointUpdate)
 	authed("DELETE /v3/endpoints/{endpoint_id}", s.handleEndpointDelete)
+}
+
+// methodNotAllowed answers as Keystone (Flask) does for a method a path does not have:
+// 405, Allow, {"message": "The method is not allowed for the requested URL."}.
+func methodNotAllowed(allow string) identityHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Allow", allow)
+		return writeKeystoneJSON(w, http.StatusMethodNotAllowed,
+			map[string]string{"message": "The method is not allowed for the requested URL."})
+	}
 }
 
 // identityHandler is a Keystone route: it writes its answer, or returns an error that

@@ -127,6 +127,14 @@ func TestTokenIssueErrors(t *testing.T) {
 		`{"error":{"code":400,"message":"Expecting to find valid JSON in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.","title":"Bad Request"}}`)
 	expectIdentity(t, "unknown method", e.do("POST", "/v3/auth/tokens", "", `{"auth":{"identity":{"methods":["foo"]}}}`), http.StatusBadRequest,
 		`{"error":{"code":400,"message":"Expecting to find foo in identity. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.","title":"Bad Request"}}`)
+	r := e.do("PATCH", "/v3/auth/tokens", "", "")
+	expectIdentity(t, "PATCH tokens", r, http.StatusMethodNotAllowed, `{"message": "The method is not allowed for the requested URL."}`)
+	if got := r.header.Get("Allow"); got != "DELETE, GET, HEAD, POST" {
+		t.Errorf("Allow = %q", got)
+	}
+	expectIdentity(t, "PUT projects", e.do("PUT", "/v3/projects", e.admin, ""), http.StatusMethodNotAllowed, "")
+	expectIdentity(t, "DELETE system grant list", e.do("DELETE", "/v3/system/users/x/roles", e.admin, ""), http.StatusMethodNotAllowed, "")
+	expectIdentity(t, "unknown path", e.do("GET", "/v3/nope", e.admin, ""), http.StatusNotFound, "")
 	expectIdentity(t, "token method, bad token", e.do("POST", "/v3/auth/tokens", "", `{"auth":{"identity":{"methods":["token"],"token":{"id":"gAAAAgarbage"}}}}`),
 		http.StatusNotFound, bodyUnrecognized)
 }
