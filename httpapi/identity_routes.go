@@ -39,6 +39,7 @@ func (s *Server) routeIdentityAPI(mux *http.ServeMux) {
 		}
 	}()
 
+	mux.Handle("/", s.identity(handleIdentityNotFound, false))
 	open("GET /{$}", s.handleIdentityVersions)
 	open("GET /v3", s.handleIdentityVersion)
 	open("GET /v3/{$}", s.handleIdentityVersion)
@@ -116,6 +117,15 @@ func methodNotAllowed(allow string) identityHandler {
 		return writeKeystoneJSON(w, http.StatusMethodNotAllowed,
 			map[string]string{"message": "The method is not allowed for the requested URL."})
 	}
+}
+
+// identityNotFoundPage is Flask's 404 page, which Keystone answers for an unknown path.
+const identityNotFoundPage = "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n" +
+	"<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n"
+
+func handleIdentityNotFound(w http.ResponseWriter, r *http.Request) error {
+	writeRaw(w, http.StatusNotFound, "text/html; charset=utf-8", []byte(identityNotFoundPage))
+	return nil
 }
 
 // identityHandler is a Keystone route: it writes its answer, or returns an error that

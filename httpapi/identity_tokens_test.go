@@ -134,7 +134,11 @@ func TestTokenIssueErrors(t *testing.T) {
 	}
 	expectIdentity(t, "PUT projects", e.do("PUT", "/v3/projects", e.admin, ""), http.StatusMethodNotAllowed, "")
 	expectIdentity(t, "DELETE system grant list", e.do("DELETE", "/v3/system/users/x/roles", e.admin, ""), http.StatusMethodNotAllowed, "")
-	expectIdentity(t, "unknown path", e.do("GET", "/v3/nope", e.admin, ""), http.StatusNotFound, "")
+	r = e.do("GET", "/v3/nope", e.admin, "")
+	expectIdentity(t, "unknown path", r, http.StatusNotFound, identityNotFoundPage)
+	if r.header.Get("Content-Type") != "text/html; charset=utf-8" || len(r.body) != 207 {
+		t.Errorf("unknown path: %v, %d bytes (Keystone: 207)", r.header, len(r.body))
+	}
 	expectIdentity(t, "token method, bad token", e.do("POST", "/v3/auth/tokens", "", `{"auth":{"identity":{"methods":["token"],"token":{"id":"gAAAAgarbage"}}}}`),
 		http.StatusNotFound, bodyUnrecognized)
 }
