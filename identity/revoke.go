@@ -152,16 +152,14 @@ func (s *Service) Run(ctx context.Context) error {
 func (s *Service) Revoke(ctx context.Context, r glimpse.Revocation) error {
 	now := s.now()
 	if r.IssuedBefore.IsZero() {
-		// Rounded up to the microsecond, the precision databases keep, so that every node
-		// revokes the same tokens.
-		r.IssuedBefore = now.Truncate(time.Microsecond)
-		if r.IssuedBefore.Before(now) {
-			r.IssuedBefore = r.IssuedBefore.Add(time.Microsecond)
-		}
+		r.IssuedBefore = now
 	}
 	if r.ExpiresAt.IsZero() {
 		r.ExpiresAt = now.Add(s.ttl)
 	}
+	// Rounded up to the microsecond, the precision databases keep, so that every node
+	// revokes the same tokens and the cache holds one copy of the event.
+	r.IssuedBefore, r.ExpiresAt = ceilMicrosecond(r.IssuedBefore), ceilMicrosecond(r.ExpiresAt)
 	if err := s.revocations.CreateRevocation(ctx, r); err != nil {
 		return fmt.Errorf("identity: revoke: %w", err)
 	}
@@ -195,4 +193,13 @@ func (s *Service) RevokeProject(ctx context.Context, projectID string) error {
 // assignment of that user on that project is removed (Keystone does the same).
 func (s *Service) RevokeUserProject(ctx context.Context, userID, projectID string) error {
 	return s.Revoke(ctx, glimpse.Revocation{UserID: userID, ProjectID: projectID})
+}
+
+// ceilMicrosecond rounds t up to a whole microsecond, in UTC.
+func ceilMicrosecond(t time.Time) time.Time {
+	c := t.UTC().Truncate(time.Microsecond)
+	if c.Before(t) {
+		c = c.Add(time.Microsecond)
+	}
+	return c
 }

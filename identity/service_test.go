@@ -558,3 +558,35 @@ func TestBootstrapIsIdempotent(t *testing.T) {
 		t.Errorf("the changed password: %v", err)
 	}
 }
+
+func TestRefreshKeepsOneCopyOfEachEvent(t *testing.T) {
+	ctx := context.Background()
+	db := testDB(t)
+	s := newService(t, db)
+	token, _, err := s.IssueToken(ctx, adminAuth())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeToken(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeUser(ctx, "someone"); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := s.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(s.revoked.events); n != 2 {
+		t.Errorf("the cache holds %d events after two refreshes, want 2: %+v", n, s.revoked.events)
+	}
+	// Expired events are forgotten.
+	s.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	if err := s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.revoked.events); n != 0 {
+		t.Errorf("the cache holds %d events after they expired, want 0", n)
+	}
+}
