@@ -66,7 +66,8 @@ const maxJSONBody = 1 << 20
 
 // readJSONBody decodes the request body as Glance's JSON deserializer does, whatever the
 // Content-Type: an empty body is 400 "Body expected in request.", bad JSON 400 "Malformed
-// JSON in request body.". Numbers stay json.Number.
+// JSON in request body.", anything but an object or a list 400 "Unexpected body type.
+// Expected list/dict.". Numbers stay json.Number.
 func readJSONBody(r *http.Request) (any, error) {
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
 	if err != nil {
@@ -91,5 +92,9 @@ func decodeJSON(data []byte) (any, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errExplained(http.StatusBadRequest, "Malformed JSON in request body.")
 	}
-	return v, nil
+	switch v.(type) {
+	case map[string]any, []any:
+		return v, nil
+	}
+	return nil, errExplained(http.StatusBadRequest, "Unexpected body type. Expected list/dict.")
 }

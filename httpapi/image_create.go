@@ -196,7 +196,7 @@ func nonNegativeInt(name string, v any) (int, error) {
 		return 0, errExplained(http.StatusBadRequest, "Invalid value '%d' for parameter '%s': Cannot be a negative value", n, name)
 	}
 	if n > 1<<31-1 {
-		return 0, errExplained(http.StatusBadRequest, "Invalid value '%d' for parameter '%s': Value must be less than 2147483648", n, name)
+		return 0, errExplained(http.StatusBadRequest, "'%s' value out of range, must not exceed 2147483647.", name)
 	}
 	return int(n), nil
 }

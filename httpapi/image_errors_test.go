@@ -60,7 +60,7 @@ func TestImageGoldenVersions(t *testing.T) {
 	for _, c := range []struct {
 		path   string
 		status int
-	}{{"/", 300}, {"/versions", 200}, {"/v3/images", 300}, {"/v1/images", 300}} {
+	}{{"/", 300}, {"/versions", 200}, {"/versions/", 200}, {"/v3/images", 300}, {"/v1/images", 300}, {"/v2.17/images", 300}} {
 		r := e.do("", "GET", c.path, "")
 		mustStatus(t, r, c.status)
 		expectHeader(t, r, "Content-Type", "application/json")
@@ -91,6 +91,10 @@ func TestImageGoldenErrors(t *testing.T) {
 			"Malformed JSON in request body.<br /><br />\n\n\n", ""},
 		{"empty body", "admin", "POST", "/v2/images", "", []string{json}, 400,
 			"Body expected in request.<br /><br />\n\n\n", ""},
+		{"null body", "admin", "POST", "/v2/images", "null", []string{json}, 400,
+			"Unexpected body type. Expected list/dict.<br /><br />\n\n\n", ""},
+		{"min_disk too large", "admin", "POST", "/v2/images", `{"min_disk":2147483648}`, []string{json}, 400,
+			"&#x27;min_disk&#x27; value out of range, must not exceed 2147483647.<br /><br />\n\n\n", ""},
 		{"099 bad sort key", "admin", "GET", "/v2/images?sort=nosuchkey:asc", "", nil, 400,
 			"Invalid sort key: nosuchkey. It must be one of the following: name, status, container_format, disk_format, size, id, created_at, updated_at.<br /><br />\n\n\n", ""},
 		{"100 bad sort dir", "admin", "GET", "/v2/images?sort=name:sideways", "", nil, 400,
@@ -216,6 +220,11 @@ func TestImageGoldenErrors(t *testing.T) {
 	r = e.do("demo", "PUT", "/v2/images/"+full+"/tags/one-more", "")
 	mustStatus(t, r, http.StatusRequestEntityTooLarge)
 	mustStatus(t, e.do("demo", "PUT", "/v2/images/"+full+"/tags/t5", ""), http.StatusNoContent)
+
+	// /v2.N/ is /v2/ for the supported minor versions.
+	r = e.do("demo", "GET", "/v2.16/images/"+given, "")
+	mustStatus(t, r, http.StatusOK)
+	mustStatus(t, e.do("", "GET", "/v2.1/images", ""), http.StatusUnauthorized)
 
 	// 119: HEAD is not GET here.
 	r = e.do("admin", "HEAD", "/v2/images", "")

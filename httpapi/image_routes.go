@@ -4,9 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
 
 	"github.com/glimpse-image/glimpse"
 )
+
+var minorVersionPathRE = regexp.MustCompile(`^/v2\.(\d+)(/.*)?$`)
 
 // imageHandler is one Glance v2 operation. It writes its success response itself and
 // returns errors, which writeImageError turns into Glance's bodies.
@@ -23,7 +28,19 @@ type methodRoute struct {
 // Glance's order) after authentication, as Glance's router does; anything else under /v2
 // answers 404 and any other path the version list (300), as Glance's version negotiation.
 func (s *Server) routeImageAPI(mux *http.ServeMux) {
-	mux.HandleFunc("/", s.handleVersionsMultipleChoices)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// /v2.N/… (N a supported minor version) is /v2/…, as Glance's version negotiation.
+		if m := minorVersionPathRE.FindStringSubmatch(r.URL.EscapedPath()); m != nil {
+			if minor, err := strconv.Atoi(m[1]); err == nil && minor <= imageAPIMinorVersions {
+				r2 := r.Clone(r.Context())
+				r2.URL.RawPath = "/v2" + m[2]
+				r2.URL.Path, _ = url.PathUnescape(r2.URL.RawPath)
+				mux.ServeHTTP(w, r2)
+				return
+			}
+		}
+		s.handleVersionsMultipleChoices(w, r)
+	})
 	mux.HandleFunc("/versions", s.handleVersions)
 	mux.HandleFunc("/versions/", s.handleVersions)
 	mux.Handle("/v2", s.imageAuth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
