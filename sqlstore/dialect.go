@@ -147,12 +147,13 @@ func (d dialect) forUpdate() string {
 
 // orderTerm returns the ORDER BY term of col in one direction with NULLs before every value
 // ascending and after every value descending. SQLite and MySQL order NULLs so by
-// themselves; PostgreSQL is told, in the form its indexes can serve.
-func (d dialect) orderTerm(col string, desc bool) string {
+// themselves; PostgreSQL is told so for a nullable column (and only then: a NOT NULL column
+// keeps the plain form, which a default index read either way matches).
+func (d dialect) orderTerm(col string, desc, nullable bool) string {
 	switch {
-	case d == dialectPostgres && desc:
+	case d == dialectPostgres && nullable && desc:
 		return col + " DESC NULLS LAST"
-	case d == dialectPostgres:
+	case d == dialectPostgres && nullable:
 		return col + " ASC NULLS FIRST"
 	case desc:
 		return col + " DESC"

@@ -91,46 +91,12 @@ func (db *DB) FindImages(ctx context.Context, f glimpse.ImageFilter) ([]*glimpse
 	}
 	defer tx.Rollback()
 
-	var b sqlBuilder
-	b.add("i.status <> ?", glimpse.ImageStatusDeleted)
-	if err := addScope(&b, f); err != nil {
-		return nil, err
-	}
-	if err := addVisibility(&b, f); err != nil {
-		return nil, err
-	}
-	for _, c := range f.Conditions {
-		if err := addCondition(&b, tx.d, c); err != nil {
-			return nil, err
-		}
-	}
-	for _, c := range f.Properties {
-		if err := addPropertyCondition(&b, c); err != nil {
-			return nil, err
-		}
-	}
-	for _, tag := range f.Tags {
-		b.add("EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.value = ?)", tag)
-	}
-	keys, err := sortKeys(f.Sort)
+	q, args, err := findImagesQuery(ctx, tx, f)
 	if err != nil {
 		return nil, err
 	}
-	if f.Marker != "" {
-		if err := addMarker(ctx, tx, &b, f, keys); err != nil {
-			return nil, err
-		}
-	}
-	if f.Limit < 0 {
-		return nil, glimpse.Errorf(glimpse.EINVALID, "limit param must be positive")
-	}
-
-	q := "SELECT " + imageSelect + " FROM images i" + b.whereSQL() + " ORDER BY " + orderBy(tx.d, keys)
-	if f.Limit > 0 {
-		q += " LIMIT " + strconv.Itoa(f.Limit)
-	}
 	var imgs []*glimpse.Image
-	err = eachRow(ctx, tx, q, b.args, func(r *sql.Rows) error {
+	err = eachRow(ctx, tx, q, args, func(r *sql.Rows) error {
 		img, err := scanImage(r)
 		if err != nil {
 			return err
@@ -145,6 +111,49 @@ func (db *DB) FindImages(ctx context.Context, f glimpse.ImageFilter) ([]*glimpse
 		return nil, err
 	}
 	return imgs, nil
+}
+
+// findImagesQuery returns the SELECT of one page of images for f, with "?" placeholders,
+// and its arguments. It reads the marker image's sort keys in tx.
+func findImagesQuery(ctx context.Context, tx *tx, f glimpse.ImageFilter) (string, []any, error) {
+	var b sqlBuilder
+	b.add("i.status <> ?", glimpse.ImageStatusDeleted)
+	if err := addScope(&b, f); err != nil {
+		return "", nil, err
+	}
+	if err := addVisibility(&b, f); err != nil {
+		return "", nil, err
+	}
+	for _, c := range f.Conditions {
+		if err := addCondition(&b, tx.d, c); err != nil {
+			return "", nil, err
+		}
+	}
+	for _, c := range f.Properties {
+		if err := addPropertyCondition(&b, c); err != nil {
+			return "", nil, err
+		}
+	}
+	for _, tag := range f.Tags {
+		b.add("EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.value = ?)", tag)
+	}
+	keys, err := sortKeys(f.Sort)
+	if err != nil {
+		return "", nil, err
+	}
+	if f.Marker != "" {
+		if err := addMarker(ctx, tx, &b, f, keys); err != nil {
+			return "", nil, err
+		}
+	}
+	if f.Limit < 0 {
+		return "", nil, glimpse.Errorf(glimpse.EINVALID, "limit param must be positive")
+	}
+	q := "SELECT " + imageSelect + " FROM images i" + b.whereSQL() + " ORDER BY " + orderBy(tx.d, keys)
+	if f.Limit > 0 {
+		q += " LIMIT " + strconv.Itoa(f.Limit)
+	}
+	return q, b.args, nil
 }
 
 // addScope restricts the rows to those the viewer may list (before the visibility filter).
@@ -310,7 +319,7 @@ func sortKeys(keys []glimpse.SortKey) ([]glimpse.SortKey, error) {
 func orderBy(d dialect, keys []glimpse.SortKey) string {
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, d.orderTerm("i."+k.Field, k.Desc))
+		parts = append(parts, d.orderTerm("i."+k.Field, k.Desc, filterColumns[k.Field].nullable))
 	}
 	return strings.Join(parts, ", ")
 }

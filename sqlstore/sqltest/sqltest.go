@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -65,16 +64,64 @@ func CreateDatabase(ctx context.Context, serverDSN, name string) (dsn string, dr
 		rand.Read(b[:])
 		name = "glimpse_test_" + hex.EncodeToString(b[:])
 	}
+	s, err := openServer(serverDSN, name)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := s.db.ExecContext(ctx, s.create); err != nil {
+		s.db.Close()
+		return "", nil, fmt.Errorf("sqltest: create database %s: %w", name, err)
+	}
+	drop = func() error {
+		defer s.db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, err := s.db.ExecContext(ctx, s.drop)
+		return err
+	}
+	return s.dsn, drop, nil
+}
+
+// DropDatabase drops database name on the server of serverDSN if it exists.
+func DropDatabase(ctx context.Context, serverDSN, name string) error {
+	s, err := openServer(serverDSN, name)
+	if err != nil {
+		return err
+	}
+	defer s.db.Close()
+	_, err = s.db.ExecContext(ctx, s.drop)
+	return err
+}
+
+// DatabaseDSN returns the DSN of database name on the server of serverDSN.
+func DatabaseDSN(serverDSN, name string) (string, error) {
 	u, err := url.Parse(serverDSN)
 	if err != nil {
-		return "", nil, fmt.Errorf("sqltest: bad server dsn: %w", err)
+		return "", fmt.Errorf("sqltest: bad server dsn: %w", err)
 	}
-	var driver, driverDSN, create, dropSQL string
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// server is an administrative connection to a database server and the statements that
+// create and drop one database on it.
+type server struct {
+	db                *sql.DB
+	dsn, create, drop string
+}
+
+func openServer(serverDSN, name string) (*server, error) {
+	u, err := url.Parse(serverDSN)
+	if err != nil {
+		return nil, fmt.Errorf("sqltest: bad server dsn: %w", err)
+	}
+	s := &server{}
+	var driver, driverDSN string
 	switch u.Scheme {
 	case "postgres", "postgresql":
 		driver, driverDSN = "pgx", serverDSN
-		create = `CREATE DATABASE "` + name + `"`
-		dropSQL = `DROP DATABASE IF EXISTS "` + name + `" WITH (FORCE)`
+		s.create = `CREATE DATABASE "` + name + `"`
+		s.drop = `DROP DATABASE IF EXISTS "` + name + `" WITH (FORCE)`
 	case "mysql":
 		cfg := mysql.NewConfig()
 		cfg.Net, cfg.Addr = "tcp", u.Host
@@ -86,37 +133,15 @@ func CreateDatabase(ctx context.Context, serverDSN, name string) (dsn string, dr
 			cfg.Passwd, _ = u.User.Password()
 		}
 		driver, driverDSN = "mysql", cfg.FormatDSN()
-		create = "CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-		dropSQL = "DROP DATABASE IF EXISTS `" + name + "`"
+		s.create = "CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+		s.drop = "DROP DATABASE IF EXISTS `" + name + "`"
 	default:
-		return "", nil, fmt.Errorf("sqltest: server dsn scheme %q is neither postgres nor mysql", u.Scheme)
+		return nil, fmt.Errorf("sqltest: server dsn scheme %q is neither postgres nor mysql", u.Scheme)
 	}
-	admin, err := sql.Open(driver, driverDSN)
-	if err != nil {
-		return "", nil, fmt.Errorf("sqltest: %w", err)
-	}
-	if _, err := admin.ExecContext(ctx, create); err != nil {
-		admin.Close()
-		return "", nil, fmt.Errorf("sqltest: create database %s: %w", name, err)
-	}
-	drop = func() error {
-		defer admin.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_, err := admin.ExecContext(ctx, dropSQL)
-		return err
+	if s.db, err = sql.Open(driver, driverDSN); err != nil {
+		return nil, fmt.Errorf("sqltest: %w", err)
 	}
 	u.Path = "/" + name
-	return u.String(), drop, nil
-}
-
-// Dialect returns "postgres" or "mysql" for a server DSN, "" otherwise.
-func Dialect(dsn string) string {
-	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return "postgres"
-	case strings.HasPrefix(dsn, "mysql://"):
-		return "mysql"
-	}
-	return ""
+	s.dsn = u.String()
+	return s, nil
 }
