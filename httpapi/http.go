@@ -5,12 +5,10 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"html"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/glimpse-image/glimpse"
@@ -41,15 +39,18 @@ type Server struct {
 func (s *Server) ImageHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.routeImageAPI(mux)
-	return s.common(mux)
+	return s.common(mux, s.writeImageError)
 }
 
 // IdentityHandler returns the handler of the identity API (port 5000).
 func (s *Server) IdentityHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.routeIdentityAPI(mux)
-	return s.common(mux)
+	return s.common(mux, s.writeIdentityError)
 }
+
+// errorWriter writes err in the body format of one API.
+type errorWriter func(w http.ResponseWriter, r *http.Request, err error)
 
 func (s *Server) logger() *slog.Logger {
 	if s.Logger == nil {
@@ -59,8 +60,8 @@ func (s *Server) logger() *slog.Logger {
 }
 
 // common wraps h with the middleware every request passes: recover, request id, access log.
-func (s *Server) common(h http.Handler) http.Handler {
-	return s.recoverPanics(s.accessLog(withRequestID(h)))
+func (s *Server) common(h http.Handler, writeError errorWriter) http.Handler {
+	return s.recoverPanics(s.accessLog(withRequestID(h)), writeError)
 }
 
 type requestIDKey struct{}
@@ -117,7 +118,7 @@ func (s *Server) accessLog(h http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) recoverPanics(h http.Handler) http.Handler {
+func (s *Server) recoverPanics(h http.Handler, writeError errorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
@@ -125,7 +126,7 @@ func (s *Server) recoverPanics(h http.Handler) http.Handler {
 					panic(v)
 				}
 				s.logger().Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
-				s.writeGlanceError(w, r, fmt.Errorf("panic: %v", v))
+				writeError(w, r, fmt.Errorf("panic: %v", v))
 			}
 		}()
 		h.ServeHTTP(w, r)
@@ -155,65 +156,19 @@ func statusOf(code string) int {
 	return http.StatusInternalServerError
 }
 
+// logIfInternal logs errors that are the server's fault: internal errors and webob errors
+// with a 5xx status. Errors the client caused are not logged (the access log has them).
 func (s *Server) logIfInternal(r *http.Request, err error) {
-	if glimpse.ErrorCode(err) == glimpse.EINTERNAL {
-		s.logger().Error("internal error", "method", r.Method, "path", r.URL.Path,
-			"request_id", RequestID(r.Context()), "error", err.Error())
-	}
-}
-
-// writeGlanceError writes err as Glance (webob) does: a JSON body
-// {"message": "...<br /><br />\n\n\n", "code": "404 Not Found", "title": "Not Found"} when the
-// client accepts application/json, otherwise webob's small HTML page.
-func (s *Server) writeGlanceError(w http.ResponseWriter, r *http.Request, err error) {
-	s.logIfInternal(r, err)
-	status := statusOf(glimpse.ErrorCode(err))
-	writeWebobError(w, r, status, glimpse.ErrorMessage(err))
-}
-
-func writeWebobError(w http.ResponseWriter, r *http.Request, status int, message string) {
-	title := http.StatusText(status)
-	code := fmt.Sprintf("%d %s", status, title)
-	if wantsJSON(r) {
-		body, _ := json.Marshal(map[string]string{
-			"message": message + "<br /><br />\n\n\n", "code": code, "title": title,
-		})
-		writeRaw(w, status, "application/json", body)
+	var we *webobError
+	if errors.As(err, &we) {
+		if we.status < 500 {
+			return
+		}
+	} else if glimpse.ErrorCode(err) != glimpse.EINTERNAL {
 		return
 	}
-	page := "<html>\n <head>\n  <title>" + code + "</title>\n </head>\n <body>\n  <h1>" + code +
-		"</h1>\n  " + html.EscapeString(message) + "<br /><br />\n\n\n\n </body>\n</html>"
-	writeRaw(w, status, "text/html; charset=UTF-8", []byte(page))
-}
-
-// wantsJSON reports whether the client prefers JSON error bodies (Accept names
-// application/json), as webob's best_match does for Glance.
-func wantsJSON(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept"), "application/json")
-}
-
-// writeKeystoneError writes err as Keystone does:
-// {"error": {"code": 404, "message": "...", "title": "Not Found"}}.
-func (s *Server) writeKeystoneError(w http.ResponseWriter, r *http.Request, err error) {
-	s.logIfInternal(r, err)
-	status := statusOf(glimpse.ErrorCode(err))
-	body, _ := json.Marshal(map[string]any{"error": map[string]any{
-		"code": status, "message": glimpse.ErrorMessage(err), "title": http.StatusText(status),
-	}})
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf("Keystone uri=%q", s.IdentityURL))
-	}
-	writeRaw(w, status, "application/json", body)
-}
-
-// writeJSON writes v as a JSON body with the given status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "encoding response", http.StatusInternalServerError)
-		return
-	}
-	writeRaw(w, status, "application/json", body)
+	s.logger().Error("internal error", "method", r.Method, "path", r.URL.Path,
+		"request_id", RequestID(r.Context()), "error", err.Error())
 }
 
 func writeRaw(w http.ResponseWriter, status int, contentType string, body []byte) {
