@@ -112,7 +112,7 @@ func parseDSN(dsn string) (dialect, string, error) {
 // mysqlDriverDSN translates mysql://user:pass@host:port/db?params into the
 // go-sql-driver/mysql form user:pass@tcp(host:port)/db?params, with times read as
 // time.Time in UTC (parseTime, loc=UTC), RowsAffected counting matched rows
-// (clientFoundRows) and utf8mb4.
+// (clientFoundRows), utf8mb4 and arguments interpolated client-side (interpolateParams).
 func mysqlDriverDSN(dsn string) (string, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
@@ -146,5 +146,7 @@ func mysqlDriverDSN(dsn string) (string, error) {
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
 	cfg.ClientFoundRows = true
+	// One round trip a query instead of prepare, execute and close (safe with utf8mb4).
+	cfg.InterpolateParams = true
 	return cfg.FormatDSN(), nil
 }
