@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/glimpse-image/glimpse"
+	"github.com/glimpse-image/glimpse/imagecache"
 	"github.com/google/uuid"
 )
 
@@ -22,6 +23,8 @@ type Server struct {
 	ImageData glimpse.ImageDataService
 	Tokens    glimpse.TokenService
 	Identity  glimpse.IdentityStore
+	// Cache is this node's image cache (/v2/cache); nil when caching is off.
+	Cache *imagecache.Cache
 	// Stores are the configured stores; the first is the default (GET /v2/info/stores).
 	Stores []glimpse.Store
 	Logger *slog.Logger

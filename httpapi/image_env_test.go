@@ -26,6 +26,7 @@ import (
 type imageEnv struct {
 	t        *testing.T
 	srv      *httptest.Server
+	server   *Server // the API under test; tests may set more of its fields
 	db       *sqlstore.DB
 	store    *filesystem.Store
 	tokens   map[string]string // user name -> project-scoped token
@@ -94,6 +95,7 @@ func newImageEnv(t *testing.T) *imageEnv {
 		ImageData: imagedata.New(db, []glimpse.Store{st}, logger, 0),
 		Stores:    []glimpse.Store{st}, Logger: logger, IdentityURL: testIdentityURL,
 	}
+	e.server = s
 	e.srv = httptest.NewServer(s.ImageHandler())
 	t.Cleanup(e.srv.Close)
 	return e

@@ -33,6 +33,7 @@ type Config struct {
 	TokenTTL          time.Duration `yaml:"token_ttl"`           // GLIMPSE_TOKEN_TTL
 	TokenKeysFile     string        `yaml:"token_keys_file"`     // GLIMPSE_TOKEN_KEYS_FILE
 	MaxImageSize      int64         `yaml:"max_image_size"`      // GLIMPSE_MAX_IMAGE_SIZE (bytes)
+	CacheMaxSize      int64         `yaml:"cache_max_size"`      // GLIMPSE_CACHE_MAX_SIZE (bytes; 0: no image cache)
 	LogLevel          string        `yaml:"log_level"`           // GLIMPSE_LOG_LEVEL
 	Stores            []StoreConfig `yaml:"stores"`
 }
@@ -64,6 +65,7 @@ func (c *Config) settings() []setting {
 		{"token-ttl", "GLIMPSE_TOKEN_TTL", "token lifetime, e.g. 1h", &c.TokenTTL},
 		{"token-keys-file", "GLIMPSE_TOKEN_KEYS_FILE", "file of token keys, one base64 key a line, first one signs (shared by every node)", &c.TokenKeysFile},
 		{"max-image-size", "GLIMPSE_MAX_IMAGE_SIZE", "largest image upload in bytes", &c.MaxImageSize},
+		{"cache-max-size", "GLIMPSE_CACHE_MAX_SIZE", "size bound of the local image cache in bytes; 0 turns the cache off", &c.CacheMaxSize},
 		{"log-level", "GLIMPSE_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel},
 	}
 }
@@ -87,7 +89,8 @@ func loadConfig(fs *flag.FlagSet, args []string) (*Config, error) {
 		IdentityListen: "127.0.0.1:5000",
 		Region:         "RegionOne",
 		TokenTTL:       time.Hour,
-		MaxImageSize:   1 << 40, // Glance's image_size_cap default: 1 TiB
+		MaxImageSize:   1 << 40,  // Glance's image_size_cap default: 1 TiB
+		CacheMaxSize:   10 << 30, // Glance's image_cache_max_size default: 10 GiB
 		LogLevel:       "info",
 	}
 	configPath := fs.String("config", os.Getenv("GLIMPSE_CONFIG"), "YAML config file (GLIMPSE_CONFIG)")

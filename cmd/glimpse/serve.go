@@ -64,10 +64,15 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 
+	imageData, cache, err := openImageCache(ctx, cfg, db, imagedata.New(db, stores, logger, cfg.MaxImageSize), logger)
+	if err != nil {
+		return err
+	}
 	api := &httpapi.Server{
 		Images:       db,
 		Members:      db,
-		ImageData:    imagedata.New(db, stores, logger, cfg.MaxImageSize),
+		ImageData:    imageData,
+		Cache:        cache,
 		Tokens:       tokens,
 		Identity:     db,
 		Stores:       stores,
