@@ -90,3 +90,20 @@ type TaskService interface {
 	// FindExpiredTasks returns the processing tasks whose lease ended before now.
 	FindExpiredTasks(ctx context.Context) ([]*Task, error)
 }
+
+// ImportRequest is one POST /v2/images/{image_id}/import call ("Import an image"), its
+// body already checked for shape by the API layer.
+type ImportRequest struct {
+	ImageID string
+	Method  string // ImportGlanceDirect, ImportWebDownload or ImportCopyImage
+	URI     string // web-download: the URL to fetch
+	// Stores is the "stores" list when HasStores; AllStores is "all_stores".
+	Stores    []string
+	HasStores bool
+	AllStores bool
+	// AllStoresMustSucceed is "all_stores_must_succeed" (default true).
+	AllStoresMustSucceed bool
+	Body                 map[string]any // the request body, kept as the task input's import_req
+	RequestID            string         // x-openstack-request-id of the call
+	Caller               *Principal
+}

@@ -27,6 +27,7 @@ type Service struct {
 	byID    map[string]glimpse.Store
 	logger  *slog.Logger
 	maxSize int64
+	staging glimpse.Store // hidden store of staged data; nil when imports are off
 }
 
 var _ glimpse.ImageDataService = (*Service)(nil)
@@ -70,6 +71,9 @@ func goneMessage(imageID string) string {
 func (s *Service) storeOf(id string) glimpse.Store {
 	if st, ok := s.byID[id]; ok {
 		return st
+	}
+	if s.staging != nil && s.staging.ID() == id {
+		return s.staging
 	}
 	return nil
 }
