@@ -23,6 +23,8 @@ type Server struct {
 	ImageData glimpse.ImageDataService
 	Tokens    glimpse.TokenService
 	Identity  glimpse.IdentityStore
+	// Metadefs is the metadata definitions catalog (/v2/metadefs); nil: not served.
+	Metadefs glimpse.MetadefService
 	// Cache is this node's image cache (/v2/cache); nil when caching is off.
 	Cache *imagecache.Cache
 	// Stores are the configured stores; the first is the default (GET /v2/info/stores).

@@ -71,7 +71,7 @@ func loadAssociations(ctx context.Context, tx *tx, rows ...*namespaceRow) error 
 	} else {
 		args = nil
 	}
-	q += " ORDER BY a.created_at, t.id"
+	q += " ORDER BY a.id"
 	return eachRow(ctx, tx, q, args, func(r *sql.Rows) error {
 		var nsID int64
 		var a glimpse.MetadefAssociation

@@ -17,6 +17,7 @@ import (
 	"github.com/glimpse-image/glimpse/httpapi"
 	"github.com/glimpse-image/glimpse/identity"
 	"github.com/glimpse-image/glimpse/imagedata"
+	"github.com/glimpse-image/glimpse/metadefseed"
 	"github.com/glimpse-image/glimpse/sqlstore"
 	"github.com/glimpse-image/glimpse/store/filesystem"
 )
@@ -63,6 +64,9 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := metadefseed.Seed(ctx, db, logger); err != nil {
+		return err
+	}
 
 	imageData, cache, err := openImageCache(ctx, cfg, db, imagedata.New(db, stores, logger, cfg.MaxImageSize), logger)
 	if err != nil {
@@ -75,6 +79,7 @@ func runServe(ctx context.Context, args []string) error {
 		Cache:        cache,
 		Tokens:       tokens,
 		Identity:     db,
+		Metadefs:     db,
 		Stores:       stores,
 		Logger:       logger,
 		IdentityURL:  cfg.IdentityPublicURL,

@@ -29,13 +29,14 @@ CREATE TABLE metadef_resource_types (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE metadef_namespace_resource_types (
+    id                BIGINT      NOT NULL AUTO_INCREMENT PRIMARY KEY,
     namespace_id      BIGINT      NOT NULL,
     resource_type_id  BIGINT      NOT NULL,
     prefix            VARCHAR(80),
     properties_target VARCHAR(80),
     created_at        DATETIME(6) NOT NULL,
     updated_at        DATETIME(6),
-    PRIMARY KEY (namespace_id, resource_type_id),
+    UNIQUE KEY metadef_namespace_resource_types_ns_rt (namespace_id, resource_type_id),
     INDEX metadef_namespace_resource_types_rt (resource_type_id),
     FOREIGN KEY (namespace_id) REFERENCES metadef_namespaces (id) ON DELETE CASCADE,
     FOREIGN KEY (resource_type_id) REFERENCES metadef_resource_types (id)

@@ -26,13 +26,14 @@ CREATE TABLE metadef_resource_types (
 );
 
 CREATE TABLE metadef_namespace_resource_types (
+    id                BIGSERIAL PRIMARY KEY,
     namespace_id      BIGINT NOT NULL REFERENCES metadef_namespaces (id) ON DELETE CASCADE,
     resource_type_id  BIGINT NOT NULL REFERENCES metadef_resource_types (id),
     prefix            TEXT COLLATE "C",
     properties_target TEXT COLLATE "C",
     created_at        TIMESTAMPTZ NOT NULL,
     updated_at        TIMESTAMPTZ,
-    PRIMARY KEY (namespace_id, resource_type_id)
+    UNIQUE (namespace_id, resource_type_id)
 );
 CREATE INDEX metadef_namespace_resource_types_rt ON metadef_namespace_resource_types (resource_type_id);
 
