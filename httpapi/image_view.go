@@ -60,7 +60,8 @@ func imageView(img *glimpse.Image) pyObject {
 		pyField{"schema", "/v2/schemas/image"},
 	)
 	if stores := img.Stores(); len(stores) > 0 {
-		o = append(o, pyField{"stores", strings.Join(stores, ",")})
+		// Sorted by id: Tempest (33) compares "stores" with the sorted store list.
+		o = append(o, pyField{"stores", strings.Join(slices.Sorted(slices.Values(stores)), ",")})
 	}
 	return o
 }

@@ -36,6 +36,9 @@ type Config struct {
 	CacheMaxSize      int64         `yaml:"cache_max_size"`      // GLIMPSE_CACHE_MAX_SIZE (bytes; 0: no image cache)
 	LogLevel          string        `yaml:"log_level"`           // GLIMPSE_LOG_LEVEL
 	Stores            []StoreConfig `yaml:"stores"`
+
+	// ImportConfig: default store, staging, import workers, web-download filter (config_import.go).
+	ImportConfig `yaml:",inline"`
 }
 
 // StoreConfig is one image data store. Type is the discriminator; today "filesystem".
@@ -52,7 +55,7 @@ type setting struct {
 }
 
 func (c *Config) settings() []setting {
-	return []setting{
+	return append([]setting{
 		{"data-dir", "GLIMPSE_DATA_DIR", "directory for the SQLite database, image files, keys, openrc and clouds.yaml", &c.DataDir},
 		{"image-listen", "GLIMPSE_IMAGE_LISTEN", "address of the image API", &c.ImageListen},
 		{"identity-listen", "GLIMPSE_IDENTITY_LISTEN", "address of the identity API", &c.IdentityListen},
@@ -67,7 +70,7 @@ func (c *Config) settings() []setting {
 		{"max-image-size", "GLIMPSE_MAX_IMAGE_SIZE", "largest image upload in bytes", &c.MaxImageSize},
 		{"cache-max-size", "GLIMPSE_CACHE_MAX_SIZE", "size bound of the local image cache in bytes; 0 turns the cache off", &c.CacheMaxSize},
 		{"log-level", "GLIMPSE_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel},
-	}
+	}, c.importSettings()...)
 }
 
 // defaultDataDir is $XDG_DATA_HOME/glimpse, else ~/.local/share/glimpse, else ./glimpse-data.
@@ -156,6 +159,8 @@ func setValue(ptr any, v string) error {
 			return fmt.Errorf("%q is not a whole number", v)
 		}
 		*p = n
+	case *[]string: // a comma-separated list
+		*p = splitList(v)
 	case *time.Duration:
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -221,6 +226,9 @@ func (c *Config) complete() error {
 		return fmt.Errorf("max-image-size %d: must be positive", c.MaxImageSize)
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if err := c.completeImport(); err != nil {
 		return err
 	}
 	return nil
