@@ -18,6 +18,9 @@ func (s *Server) handleImageUpload(w http.ResponseWriter, r *http.Request) error
 	if ct := r.Header.Get("Content-Type"); mediaTypeOf(ct) != "application/octet-stream" {
 		return errUnsupportedMedia(ct)
 	}
+	if err := s.enforceQuota(r.Context(), imageCaller(r).ProjectID, glimpse.QuotaImageSizeTotal, 0, 0); err != nil {
+		return err
+	}
 	id := r.PathValue("image_id")
 	p := imageCaller(r)
 	img, err := s.imageOr404(r, id)
@@ -32,6 +35,10 @@ func (s *Server) handleImageUpload(w http.ResponseWriter, r *http.Request) error
 	}
 	if img.DiskFormat == nil || img.ContainerFormat == nil {
 		return errExplained(http.StatusBadRequest, "Properties disk_format, container_format must be set prior to saving data.")
+	}
+	// Glance checks this once the image is saving, so that it counts itself: hence the 1.
+	if err := s.enforceQuota(r.Context(), imageCaller(r).ProjectID, glimpse.QuotaImageCountUploading, 1, 0); err != nil {
+		return err
 	}
 	size := r.ContentLength // -1 when chunked
 	if _, err := s.ImageData.Upload(r.Context(), id, r.Body, size); err != nil {

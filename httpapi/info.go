@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-
-	"github.com/glimpse-image/glimpse"
 )
 
 // storeDescriber is an optional capability of a glimpse.Store: a human description for
@@ -17,20 +15,12 @@ type storeDetailer interface {
 	Properties() map[string]any
 }
 
-// isDefaultStore reports whether st, the i-th configured store, is the default one.
-func (s *Server) isDefaultStore(i int, st glimpse.Store) bool {
-	if s.DefaultStore == "" {
-		return i == 0
-	}
-	return st.ID() == s.DefaultStore
-}
-
 // handleInfoImport answers GET /v2/info/import ("Import methods and values discovery").
 func (s *Server) handleInfoImport(w http.ResponseWriter, r *http.Request) error {
 	writePyJSONResponse(w, http.StatusOK, pyObject{{"import-methods", pyObject{
 		{"description", "Import methods available."},
 		{"type", "array"},
-		{"value", s.importMethods()},
+		{"value", imageImportMethods},
 	}}})
 	return nil
 }
@@ -44,7 +34,7 @@ func (s *Server) handleInfoStores(w http.ResponseWriter, r *http.Request) error 
 		if d, ok := st.(storeDescriber); ok && d.Description() != "" {
 			o = append(o, pyField{"description", d.Description()})
 		}
-		if s.isDefaultStore(i, st) {
+		if i == 0 {
 			o = append(o, pyField{"default", "true"})
 		}
 		stores = append(stores, o)
@@ -65,7 +55,7 @@ func (s *Server) handleInfoStoresDetail(w http.ResponseWriter, r *http.Request) 
 		if d, ok := st.(storeDescriber); ok && d.Description() != "" {
 			o = append(o, pyField{"description", d.Description()})
 		}
-		if s.isDefaultStore(i, st) {
+		if i == 0 {
 			o = append(o, pyField{"default", "true"})
 		}
 		if d, ok := st.(storeDetailer); ok {
@@ -81,9 +71,7 @@ func (s *Server) handleInfoStoresDetail(w http.ResponseWriter, r *http.Request) 
 	return nil
 }
 
-// handleInfoUsage answers GET /v2/info/usage ("Usage"): empty, as Glance without
-// keystone unified limits.
+// handleInfoUsage answers GET /v2/info/usage ("Usage"): see writeUsage (quota.go).
 func (s *Server) handleInfoUsage(w http.ResponseWriter, r *http.Request) error {
-	writePyJSONResponse(w, http.StatusOK, pyObject{{"usage", map[string]any{}}})
-	return nil
+	return s.writeUsage(w, r)
 }

@@ -34,11 +34,13 @@ type Config struct {
 	TokenKeysFile     string        `yaml:"token_keys_file"`     // GLIMPSE_TOKEN_KEYS_FILE
 	MaxImageSize      int64         `yaml:"max_image_size"`      // GLIMPSE_MAX_IMAGE_SIZE (bytes)
 	CacheMaxSize      int64         `yaml:"cache_max_size"`      // GLIMPSE_CACHE_MAX_SIZE (bytes; 0: no image cache)
-	LogLevel          string        `yaml:"log_level"`           // GLIMPSE_LOG_LEVEL
-	Stores            []StoreConfig `yaml:"stores"`
-
-	// ImportConfig: default store, staging, import workers, web-download filter (config_import.go).
-	ImportConfig `yaml:",inline"`
+	// Per-project image quotas, Glance's keystone unified limits (-1: no limit).
+	ImageSizeTotal      int64         `yaml:"image_size_total"`      // GLIMPSE_IMAGE_SIZE_TOTAL (MiB)
+	ImageStageTotal     int64         `yaml:"image_stage_total"`     // GLIMPSE_IMAGE_STAGE_TOTAL (MiB)
+	ImageCountTotal     int64         `yaml:"image_count_total"`     // GLIMPSE_IMAGE_COUNT_TOTAL
+	ImageCountUploading int64         `yaml:"image_count_uploading"` // GLIMPSE_IMAGE_COUNT_UPLOADING
+	LogLevel            string        `yaml:"log_level"`             // GLIMPSE_LOG_LEVEL
+	Stores              []StoreConfig `yaml:"stores"`
 }
 
 // StoreConfig is one image data store. Type is the discriminator; today "filesystem".
@@ -55,7 +57,7 @@ type setting struct {
 }
 
 func (c *Config) settings() []setting {
-	return append([]setting{
+	return []setting{
 		{"data-dir", "GLIMPSE_DATA_DIR", "directory for the SQLite database, image files, keys, openrc and clouds.yaml", &c.DataDir},
 		{"image-listen", "GLIMPSE_IMAGE_LISTEN", "address of the image API", &c.ImageListen},
 		{"identity-listen", "GLIMPSE_IDENTITY_LISTEN", "address of the identity API", &c.IdentityListen},
@@ -69,8 +71,12 @@ func (c *Config) settings() []setting {
 		{"token-keys-file", "GLIMPSE_TOKEN_KEYS_FILE", "file of token keys, one base64 key a line, first one signs (shared by every node)", &c.TokenKeysFile},
 		{"max-image-size", "GLIMPSE_MAX_IMAGE_SIZE", "largest image upload in bytes", &c.MaxImageSize},
 		{"cache-max-size", "GLIMPSE_CACHE_MAX_SIZE", "size bound of the local image cache in bytes; 0 turns the cache off", &c.CacheMaxSize},
+		{"image-size-total", "GLIMPSE_IMAGE_SIZE_TOTAL", "quota: MiB of image data per project (-1: none)", &c.ImageSizeTotal},
+		{"image-stage-total", "GLIMPSE_IMAGE_STAGE_TOTAL", "quota: MiB of staged data per project (-1: none)", &c.ImageStageTotal},
+		{"image-count-total", "GLIMPSE_IMAGE_COUNT_TOTAL", "quota: images per project (-1: none)", &c.ImageCountTotal},
+		{"image-count-uploading", "GLIMPSE_IMAGE_COUNT_UPLOADING", "quota: images uploading or importing at once per project (-1: none)", &c.ImageCountUploading},
 		{"log-level", "GLIMPSE_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel},
-	}, c.importSettings()...)
+	}
 }
 
 // defaultDataDir is $XDG_DATA_HOME/glimpse, else ~/.local/share/glimpse, else ./glimpse-data.
@@ -88,13 +94,17 @@ func defaultDataDir() string {
 // environment, then flags in args, fills in derived defaults and validates the result.
 func loadConfig(fs *flag.FlagSet, args []string) (*Config, error) {
 	c := &Config{
-		ImageListen:    "127.0.0.1:9292",
-		IdentityListen: "127.0.0.1:5000",
-		Region:         "RegionOne",
-		TokenTTL:       time.Hour,
-		MaxImageSize:   1 << 40,  // Glance's image_size_cap default: 1 TiB
-		CacheMaxSize:   10 << 30, // Glance's image_cache_max_size default: 10 GiB
-		LogLevel:       "info",
+		ImageListen:         "127.0.0.1:9292",
+		IdentityListen:      "127.0.0.1:5000",
+		Region:              "RegionOne",
+		TokenTTL:            time.Hour,
+		MaxImageSize:        1 << 40,  // Glance's image_size_cap default: 1 TiB
+		CacheMaxSize:        10 << 30, // Glance's image_cache_max_size default: 10 GiB
+		ImageSizeTotal:      -1,
+		ImageStageTotal:     -1,
+		ImageCountTotal:     -1,
+		ImageCountUploading: -1,
+		LogLevel:            "info",
 	}
 	configPath := fs.String("config", os.Getenv("GLIMPSE_CONFIG"), "YAML config file (GLIMPSE_CONFIG)")
 	flagged := map[string]bool{}
@@ -159,8 +169,6 @@ func setValue(ptr any, v string) error {
 			return fmt.Errorf("%q is not a whole number", v)
 		}
 		*p = n
-	case *[]string: // a comma-separated list
-		*p = splitList(v)
 	case *time.Duration:
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -226,9 +234,6 @@ func (c *Config) complete() error {
 		return fmt.Errorf("max-image-size %d: must be positive", c.MaxImageSize)
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
-		return err
-	}
-	if err := c.completeImport(); err != nil {
 		return err
 	}
 	return nil
