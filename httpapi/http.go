@@ -23,6 +23,9 @@ type Server struct {
 	ImageData glimpse.ImageDataService
 	Tokens    glimpse.TokenService
 	Identity  glimpse.IdentityStore
+	// Tasks and Importer serve interoperable image import (nil: no import method offered).
+	Tasks    glimpse.TaskService
+	Importer ImageImporter
 	// Metadefs is the metadata definitions catalog (/v2/metadefs); nil: not served.
 	Metadefs glimpse.MetadefService
 	// Quotas are the per-project image quotas; nil enforces none.
@@ -31,6 +34,8 @@ type Server struct {
 	Cache *imagecache.Cache
 	// Stores are the configured stores; the first is the default (GET /v2/info/stores).
 	Stores []glimpse.Store
+	// DefaultStore is the id of the default store; "" means the first of Stores.
+	DefaultStore string
 	Logger *slog.Logger
 
 	// IdentityURL is the public identity endpoint without a version, e.g.

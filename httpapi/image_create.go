@@ -29,10 +29,6 @@ var (
 // imageReservedNamespace prefixes property names that only Glance itself may set.
 const imageReservedNamespace = "os_glance"
 
-// imageImportMethods are the interoperable import methods glimpse offers (none yet); sent
-// in OpenStack-image-import-methods and GET /v2/info/import.
-var imageImportMethods = []string{}
-
 // handleImageCreate answers POST /v2/images ("Create image"): 201 with the image, a
 // Location header, and the OpenStack-image-import-methods / OpenStack-image-store-ids
 // headers. The body is parsed as JSON whatever its Content-Type, as Glance does.
@@ -55,8 +51,8 @@ func (s *Server) handleImageCreate(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	w.Header().Set("Location", s.imageBaseURL(r)+"/v2/images/"+img.ID)
-	if len(imageImportMethods) > 0 {
-		w.Header().Set("OpenStack-image-import-methods", strings.Join(imageImportMethods, ","))
+	if methods := s.importMethods(); len(methods) > 0 {
+		w.Header().Set("OpenStack-image-import-methods", strings.Join(methods, ","))
 	}
 	if ids := s.storeIDs(); len(ids) > 0 {
 		w.Header().Set("OpenStack-image-store-ids", strings.Join(ids, ","))

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"net/http"
+
+	"github.com/glimpse-image/glimpse"
 )
 
 // storeDescriber is an optional capability of a glimpse.Store: a human description for
@@ -15,12 +17,20 @@ type storeDetailer interface {
 	Properties() map[string]any
 }
 
+// isDefaultStore reports whether st, the i-th configured store, is the default one.
+func (s *Server) isDefaultStore(i int, st glimpse.Store) bool {
+	if s.DefaultStore == "" {
+		return i == 0
+	}
+	return st.ID() == s.DefaultStore
+}
+
 // handleInfoImport answers GET /v2/info/import ("Import methods and values discovery").
 func (s *Server) handleInfoImport(w http.ResponseWriter, r *http.Request) error {
 	writePyJSONResponse(w, http.StatusOK, pyObject{{"import-methods", pyObject{
 		{"description", "Import methods available."},
 		{"type", "array"},
-		{"value", imageImportMethods},
+		{"value", s.importMethods()},
 	}}})
 	return nil
 }
@@ -34,7 +44,7 @@ func (s *Server) handleInfoStores(w http.ResponseWriter, r *http.Request) error 
 		if d, ok := st.(storeDescriber); ok && d.Description() != "" {
 			o = append(o, pyField{"description", d.Description()})
 		}
-		if i == 0 {
+		if s.isDefaultStore(i, st) {
 			o = append(o, pyField{"default", "true"})
 		}
 		stores = append(stores, o)
@@ -55,7 +65,7 @@ func (s *Server) handleInfoStoresDetail(w http.ResponseWriter, r *http.Request) 
 		if d, ok := st.(storeDescriber); ok && d.Description() != "" {
 			o = append(o, pyField{"description", d.Description()})
 		}
-		if i == 0 {
+		if s.isDefaultStore(i, st) {
 			o = append(o, pyField{"default", "true"})
 		}
 		if d, ok := st.(storeDetailer); ok {

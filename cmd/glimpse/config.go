@@ -41,6 +41,9 @@ type Config struct {
 	ImageCountUploading int64         `yaml:"image_count_uploading"` // GLIMPSE_IMAGE_COUNT_UPLOADING
 	LogLevel            string        `yaml:"log_level"`             // GLIMPSE_LOG_LEVEL
 	Stores              []StoreConfig `yaml:"stores"`
+
+	// ImportConfig: default store, staging, import workers, web-download filter (config_import.go).
+	ImportConfig `yaml:",inline"`
 }
 
 // StoreConfig is one image data store. Type is the discriminator; today "filesystem".
@@ -57,7 +60,7 @@ type setting struct {
 }
 
 func (c *Config) settings() []setting {
-	return []setting{
+	return append([]setting{
 		{"data-dir", "GLIMPSE_DATA_DIR", "directory for the SQLite database, image files, keys, openrc and clouds.yaml", &c.DataDir},
 		{"image-listen", "GLIMPSE_IMAGE_LISTEN", "address of the image API", &c.ImageListen},
 		{"identity-listen", "GLIMPSE_IDENTITY_LISTEN", "address of the identity API", &c.IdentityListen},
@@ -76,7 +79,7 @@ func (c *Config) settings() []setting {
 		{"image-count-total", "GLIMPSE_IMAGE_COUNT_TOTAL", "quota: images per project (-1: none)", &c.ImageCountTotal},
 		{"image-count-uploading", "GLIMPSE_IMAGE_COUNT_UPLOADING", "quota: images uploading or importing at once per project (-1: none)", &c.ImageCountUploading},
 		{"log-level", "GLIMPSE_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel},
-	}
+	}, c.importSettings()...)
 }
 
 // defaultDataDir is $XDG_DATA_HOME/glimpse, else ~/.local/share/glimpse, else ./glimpse-data.
@@ -169,6 +172,8 @@ func setValue(ptr any, v string) error {
 			return fmt.Errorf("%q is not a whole number", v)
 		}
 		*p = n
+	case *[]string: // a comma-separated list
+		*p = splitList(v)
 	case *time.Duration:
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -234,6 +239,9 @@ func (c *Config) complete() error {
 		return fmt.Errorf("max-image-size %d: must be positive", c.MaxImageSize)
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if err := c.completeImport(); err != nil {
 		return err
 	}
 	return nil

@@ -16,7 +16,6 @@ import (
 	"github.com/glimpse-image/glimpse"
 	"github.com/glimpse-image/glimpse/httpapi"
 	"github.com/glimpse-image/glimpse/identity"
-	"github.com/glimpse-image/glimpse/imagedata"
 	"github.com/glimpse-image/glimpse/metadefseed"
 	"github.com/glimpse-image/glimpse/sqlstore"
 	"github.com/glimpse-image/glimpse/store/filesystem"
@@ -68,7 +67,15 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 
-	imageData, cache, err := openImageCache(ctx, cfg, db, imagedata.New(db, stores, logger, cfg.MaxImageSize), logger)
+	data, importer, runner, err := openImport(cfg, db, stores, logger)
+	if err != nil {
+		return err
+	}
+	runnerDone := make(chan struct{})
+	go func() { runner.Run(ctx); close(runnerDone) }()
+	defer func() { <-runnerDone }() // running imports roll back before the database closes
+
+	imageData, cache, err := openImageCache(ctx, cfg, db, data, logger)
 	if err != nil {
 		return err
 	}
@@ -82,6 +89,9 @@ func runServe(ctx context.Context, args []string) error {
 		Identity:     db,
 		Metadefs:     db,
 		Stores:       stores,
+		DefaultStore: cfg.DefaultStore,
+		Tasks:        db,
+		Importer:     importer,
 		Logger:       logger,
 		IdentityURL:  cfg.IdentityPublicURL,
 		ImageURL:     cfg.ImagePublicURL,
