@@ -23,6 +23,8 @@ type Server struct {
 	ImageData glimpse.ImageDataService
 	Tokens    glimpse.TokenService
 	Identity  glimpse.IdentityStore
+	// Authorizer decides who may do what (policy.Enforcer); nil means Glance's secure-RBAC defaults.
+	Authorizer glimpse.Authorizer
 	// Tasks and Importer serve interoperable image import (nil: no import method offered).
 	Tasks    glimpse.TaskService
 	Importer ImageImporter

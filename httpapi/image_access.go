@@ -12,8 +12,8 @@ import (
 	"github.com/glimpse-image/glimpse"
 )
 
-// findVisibleImage returns the image if p may see it (glimpse.CanSeeImage, with p's
-// membership for a shared image). It returns (nil, nil) when the image does not exist, is
+// findVisibleImage returns the image if p may see it (glimpse.ImageVisible, with p's
+// membership for a shared image and the policy's is_admin). It returns (nil, nil) when the image does not exist, is
 // deleted, or p may not see it: the handlers answer each case with Glance's own 404.
 func (s *Server) findVisibleImage(ctx context.Context, p *glimpse.Principal, id string) (*glimpse.Image, error) {
 	img, err := s.Images.FindImageByID(ctx, id)
@@ -29,7 +29,7 @@ func (s *Server) findVisibleImage(ctx context.Context, p *glimpse.Principal, id 
 	if err != nil {
 		return nil, err
 	}
-	if !glimpse.CanSeeImage(p, img, member) {
+	if !glimpse.ImageVisible(s.viewer(p), img, member) {
 		return nil, nil
 	}
 	return img, nil

@@ -26,8 +26,8 @@ func (s *Server) imageAction(w http.ResponseWriter, r *http.Request, action, fro
 	if err != nil {
 		return err
 	}
-	if !glimpse.CanModifyImage(p, img) {
-		return errNotOwner()
+	if err := s.enforceMutation(p, action, img, errNotOwner()); err != nil {
+		return err
 	}
 	_, err = s.Images.UpdateImage(r.Context(), id, func(img *glimpse.Image) error {
 		switch img.Status {

@@ -37,7 +37,10 @@ func (s *Server) handleImageCreate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	img, err := newImageFromBody(body, imageCaller(r))
+	p := imageCaller(r)
+	img, err := newImageFromBody(body, p, func(owner *string, visibility string) error {
+		return s.authorizeNewImage(p, owner, visibility)
+	})
 	if err != nil {
 		return err
 	}
@@ -70,9 +73,10 @@ func (s *Server) storeIDs() []string {
 }
 
 // newImageFromBody checks a decoded POST /v2/images body in Glance's order (read-only and
-// reserved keys, the image schema, read-only attributes, negative minimums, owner,
-// publicize policy) and returns the image to create for p.
-func newImageFromBody(body any, p *glimpse.Principal) (*glimpse.Image, error) {
+// reserved keys, the image schema, read-only attributes, negative minimums, then
+// authorize with the requested owner (nil when absent, "" for null) and visibility ("" when
+// absent): Server.authorizeNewImage) and returns the image to create for p.
+func newImageFromBody(body any, p *glimpse.Principal, authorize func(owner *string, visibility string) error) (*glimpse.Image, error) {
 	obj, isObject := body.(map[string]any)
 	if isObject {
 		for _, k := range imageDisallowedKeys {
@@ -128,22 +132,18 @@ func newImageFromBody(body any, p *glimpse.Principal) (*glimpse.Image, error) {
 			img.MinDisk = n
 		}
 	}
+	var owner *string
 	if v, ok := obj["owner"]; ok {
-		owner, _ := v.(string)
-		if !p.IsAdmin() && (v == nil || owner != p.ProjectID) {
-			shown := owner
-			if v == nil {
-				shown = "None"
-			}
-			return nil, errExplained(http.StatusForbidden, "You are not permitted to create images owned by '%s'.", shown)
-		}
-		img.Owner = owner
+		o, _ := v.(string)
+		owner = &o
+		img.Owner = o
 	}
-	if v, ok := obj["visibility"].(string); ok {
-		if !glimpse.CanSetVisibility(p, v) {
-			return nil, errPublicize()
-		}
-		img.Visibility = v
+	visibility, _ := obj["visibility"].(string)
+	if visibility != "" {
+		img.Visibility = visibility
+	}
+	if err := authorize(owner, visibility); err != nil {
+		return nil, err
 	}
 	for k, v := range obj {
 		switch k {

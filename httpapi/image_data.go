@@ -27,8 +27,9 @@ func (s *Server) handleImageUpload(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if !glimpse.CanModifyImage(p, img) {
-		return errExplained(http.StatusForbidden, "Not allowed to upload image data for image %s", id)
+	if err := s.enforceMutation(p, "upload_image", img,
+		errExplained(http.StatusForbidden, "Not allowed to upload image data for image %s", id)); err != nil {
+		return err
 	}
 	if img.Status != glimpse.ImageStatusQueued {
 		return errExplained(http.StatusConflict, "Image status transition from %s to saving is not allowed", img.Status)
@@ -62,8 +63,11 @@ func (s *Server) handleImageDownload(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if !glimpse.CanDownloadImage(p, img) {
+	if img.Status == glimpse.ImageStatusDeactivated && !s.isAdmin(p) {
 		return errExplained(http.StatusForbidden, "The requested image has been deactivated. Image data download is forbidden.")
+	}
+	if err := s.enforceImage(p, "download_image", img); err != nil {
+		return err
 	}
 	if img.Size == nil || len(img.Stores()) == 0 {
 		w.WriteHeader(http.StatusNoContent)

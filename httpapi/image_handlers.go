@@ -13,6 +13,9 @@ func (s *Server) handleImageShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.enforceImage(imageCaller(r), "get_image", img); err != nil {
+		return err
+	}
 	writePyJSONResponse(w, http.StatusOK, imageView(img))
 	return nil
 }
@@ -42,13 +45,11 @@ func (s *Server) handleImageUpdate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if len(ops) > 0 && !glimpse.CanModifyImage(p, img) {
-		// An empty patch is answered with the image, even for a caller who may not change it.
-		return errNotOwner()
-	}
+	// An empty patch is answered with the image, even for a caller who may not change it;
+	// each change is checked against the policies as Glance does (imagePatchPolicy).
 	if len(ops) > 0 {
 		img, err = s.Images.UpdateImage(r.Context(), id, func(img *glimpse.Image) error {
-			if err := applyImagePatch(img, ops, p); err != nil {
+			if err := applyImagePatch(img, ops, imagePatchPolicy{s, p}); err != nil {
 				return err
 			}
 			return checkImageQuotas(img)
@@ -75,8 +76,8 @@ func (s *Server) handleImageDelete(w http.ResponseWriter, r *http.Request) error
 	if img == nil {
 		return errExplained(http.StatusNotFound, "Failed to find image %s to delete", id)
 	}
-	if !glimpse.CanModifyImage(p, img) {
-		return errNotOwner()
+	if err := s.enforceMutation(p, "delete_image", img, errNotOwner()); err != nil {
+		return err
 	}
 	if img.Protected {
 		return errExplained(http.StatusForbidden, "Image %s is protected and cannot be deleted.", id)

@@ -195,16 +195,20 @@ func checkPatchChange(p imagePatchOp) error {
 // publicizing by non-admins, removing core attributes, locations (hidden here) and format
 // changes of non-queued images; 409 for replacing or removing a missing property; 400 for
 // negative minimums.
-func applyImagePatch(img *glimpse.Image, ops []imagePatchOp, p *glimpse.Principal) error {
+func applyImagePatch(img *glimpse.Image, ops []imagePatchOp, pol imagePatchPolicy) error {
 	if img.Properties == nil {
 		img.Properties = map[string]string{}
 	}
 	for _, op := range ops {
 		root := op.Path[0]
 		if root == "locations" {
-			switch {
-			case op.Op == "replace" && isEmptyList(op.Value):
+			if op.Op == "replace" && isEmptyList(op.Value) {
 				return errDetailed(http.StatusForbidden, "Cannot set locations to empty list.")
+			}
+			if err := pol.locations(img, op.Op == "remove"); err != nil {
+				return err
+			}
+			switch {
 			case op.Op == "add":
 				return errExplained(http.StatusForbidden, "It's not allowed to add locations if locations are invisible.")
 			case op.Op == "remove":
@@ -214,6 +218,16 @@ func applyImagePatch(img *glimpse.Image, ops []imagePatchOp, p *glimpse.Principa
 			}
 		}
 		core := slices.Contains(imagePatchCore, root)
+		if op.Op == "replace" && root == "owner" && !pol.isAdmin() {
+			return errDetailed(http.StatusForbidden, "Owner can't be updated by non admin.")
+		}
+		var value any
+		if op.Op != "remove" {
+			value = op.Value
+		}
+		if err := pol.property(img, root, value); err != nil {
+			return err
+		}
 		switch op.Op {
 		case "remove":
 			if core {
@@ -225,9 +239,6 @@ func applyImagePatch(img *glimpse.Image, ops []imagePatchOp, p *glimpse.Principa
 			delete(img.Properties, root)
 			continue
 		case "replace":
-			if root == "owner" && !p.IsAdmin() {
-				return errDetailed(http.StatusForbidden, "Owner can't be updated by non admin.")
-			}
 			if !core {
 				if _, ok := img.Properties[root]; !ok {
 					return errDetailed(http.StatusConflict, "Property %s does not exist.", root)
@@ -251,7 +262,7 @@ func applyImagePatch(img *glimpse.Image, ops []imagePatchOp, p *glimpse.Principa
 			img.Properties[root] = s
 			continue
 		}
-		if err := setCoreAttribute(img, root, op.Value, p); err != nil {
+		if err := setCoreAttribute(img, root, op.Value, pol.isAdmin()); err != nil {
 			return err
 		}
 	}
@@ -264,15 +275,12 @@ func isEmptyList(v any) bool {
 }
 
 // setCoreAttribute sets one schema-checked core attribute.
-func setCoreAttribute(img *glimpse.Image, name string, v any, p *glimpse.Principal) error {
+func setCoreAttribute(img *glimpse.Image, name string, v any, admin bool) error {
 	switch name {
 	case "name":
 		img.Name = optionalString(v)
 	case "visibility":
 		s, _ := v.(string)
-		if !glimpse.CanSetVisibility(p, s) {
-			return errPublicize()
-		}
 		img.Visibility = s
 	case "protected":
 		img.Protected, _ = v.(bool)
@@ -298,7 +306,7 @@ func setCoreAttribute(img *glimpse.Image, name string, v any, p *glimpse.Princip
 			img.ContainerFormat = optionalString(v)
 		}
 	case "owner":
-		if !p.IsAdmin() {
+		if !admin {
 			return errDetailed(http.StatusForbidden, "Owner can't be updated by non admin.")
 		}
 		s, _ := v.(string)

@@ -377,7 +377,10 @@ func (s *Server) handleImageList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := imageCaller(r)
-	q.Filter.Viewer = glimpse.ViewerOf(p)
+	if err := s.authz().Authorize(p, "get_images", glimpse.PolicyTarget{"project_id": noneIfEmpty(p.ProjectID)}); err != nil {
+		return errExplained(http.StatusForbidden, "%s", glimpse.ErrorMessage(err))
+	}
+	q.Filter.Viewer = s.viewer(p)
 	q.Filter.Limit = q.Limit
 	if q.Filter.Marker != "" {
 		img, err := s.findVisibleImage(r.Context(), p, q.Filter.Marker)
@@ -395,6 +398,10 @@ func (s *Server) handleImageList(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	// Glance lists what its database shows the caller, then drops the images get_image
+	// denies; a full database page still gets a next link (to the last image kept).
+	fullPage := len(images) > 0 && len(images) == q.Limit
+	images = slices.DeleteFunc(images, func(img *glimpse.Image) bool { return !s.allowed(p, "get_image", img) })
 	views := make([]pyObject, len(images))
 	for i, img := range images {
 		views[i] = imageView(img)
@@ -405,7 +412,7 @@ func (s *Server) handleImageList(w http.ResponseWriter, r *http.Request) error {
 		first += "?" + query
 	}
 	body := pyObject{{"images", views}, {"first", first}, {"schema", "/v2/schemas/images"}}
-	if len(images) > 0 && len(images) == q.Limit {
+	if len(images) > 0 && fullPage {
 		next := append(params, queryParam{"marker", images[len(images)-1].ID})
 		body = append(body, pyField{"next", "/v2/images?" + next.encodeAsDict()})
 	}

@@ -8,24 +8,78 @@ import (
 	"github.com/glimpse-image/glimpse"
 )
 
-// The image members API ("Sharing" in the Image API reference): the owner (or an admin)
-// adds and removes projects on a shared image; only the member itself accepts or rejects.
+// The image members API ("Sharing" in the Image API reference), as Glance's
+// ImageMembersController: the image must be visible (404 "Image <id> not found.") and
+// shared; then Glance's policies (MemberAPIPolicy: get_image, then add_member, get_member,
+// get_members, modify_member or delete_member) decide, and with secure RBAC off also
+// Glance's legacy ownership checks (the owner adds and removes, only the member sets its
+// status). Members are those the caller's database view shows: an admin or the owner sees
+// every member, anyone else only its own membership.
 
-// memberImage returns the image of a members request, with Glance's errors: 404 when the
-// caller may not see it (notFound), 403 when the image is not shared (forbidden).
-func (s *Server) memberImage(r *http.Request, notFound func(id string) error, notShared func(id string) error) (*glimpse.Image, error) {
+// memberImage returns the visible image of a members request (404 "Image <id> not found."
+// otherwise) and the message of the error Glance's _check_visibility_and_ownership raises
+// for it: "Only shared images have members." or the legacy ownership message, which each
+// handler answers in its own way ("" when the checks pass).
+func (s *Server) memberImage(r *http.Request, ownership string) (*glimpse.Image, string, error) {
 	id := r.PathValue("image_id")
-	img, err := s.findVisibleImage(r.Context(), imageCaller(r), id)
+	p := imageCaller(r)
+	img, err := s.findVisibleImage(r.Context(), p, id)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if img == nil {
-		return nil, notFound(id)
+		return nil, "", errMemberImageNotFound(id)
 	}
 	if img.Visibility != glimpse.ImageVisibilityShared {
-		return nil, notShared(id)
+		return img, "Only shared images have members.", nil
 	}
-	return img, nil
+	if !s.authz().SecureRBAC() && !s.isAdmin(p) {
+		switch {
+		case ownership == "create" && (img.Owner == "" || img.Owner != p.ProjectID):
+			return img, "You are not permitted to create image members for the image.", nil
+		case ownership == "update" && p.ProjectID == img.Owner:
+			return img, "You are not permitted to modify 'status' on this image member.", nil
+		case ownership == "delete" && p.ProjectID != img.Owner:
+			return img, "You cannot delete image member.", nil
+		}
+	}
+	return img, "", nil
+}
+
+// enforceMember is MemberAPIPolicy._enforce: get_image (404 with webob's default body when
+// denied, as ImageAPIPolicy), then action (403 with the policy's message).
+func (s *Server) enforceMember(p *glimpse.Principal, action string, img *glimpse.Image) error {
+	if err := s.enforceImage(p, "get_image", img); err != nil {
+		return err
+	}
+	if err := s.authz().Authorize(p, action, glimpse.ImagePolicyTarget(p, img)); err != nil {
+		return errExplained(http.StatusForbidden, "%s", glimpse.ErrorMessage(err))
+	}
+	return nil
+}
+
+// memberVisible is glance.db's member visibility: admins and the image owner see every
+// member, anyone else only its own membership.
+func (s *Server) memberVisible(p *glimpse.Principal, img *glimpse.Image, memberID string) bool {
+	return s.isAdmin(p) || (p.ProjectID != "" && (p.ProjectID == img.Owner || p.ProjectID == memberID))
+}
+
+// lookupMember is Glance's _lookup_member: the get_member policy, then the member as the
+// caller's database view has it (404 "<member> not found in the member list of the image
+// <image>." otherwise).
+func (s *Server) lookupMember(r *http.Request, img *glimpse.Image, memberID string) (*glimpse.Member, error) {
+	p := imageCaller(r)
+	if err := s.enforceMember(p, "get_member", img); err != nil {
+		return nil, err
+	}
+	if !s.memberVisible(p, img, memberID) {
+		return nil, errMemberNotFound(memberID, img.ID)
+	}
+	m, err := s.Members.FindMember(r.Context(), img.ID, memberID)
+	if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
+		return nil, errMemberNotFound(memberID, img.ID)
+	}
+	return m, err
 }
 
 func errMemberImageNotFound(id string) error {
@@ -36,24 +90,29 @@ func errMemberNotFound(memberID, imageID string) error {
 	return errExplained(http.StatusNotFound, "%s not found in the member list of the image %s.", memberID, imageID)
 }
 
-// handleMemberList answers GET /v2/images/{image_id}/members ("List image members"): all
-// members for the owner or an admin, the caller's own membership for a member.
+// handleMemberList answers GET /v2/images/{image_id}/members ("List image members").
 func (s *Server) handleMemberList(w http.ResponseWriter, r *http.Request) error {
-	img, err := s.memberImage(r, errMemberImageNotFound, func(id string) error {
-		return errExplained(http.StatusForbidden, "Not allowed to list members for image %s: Only shared images have members.", id)
-	})
+	img, check, err := s.memberImage(r, "")
 	if err != nil {
 		return err
 	}
+	if check != "" {
+		return errExplained(http.StatusForbidden, "Not allowed to list members for image %s: %s", img.ID, check)
+	}
 	p := imageCaller(r)
+	if err := s.enforceMember(p, "get_members", img); err != nil {
+		return err
+	}
 	members, err := s.Members.FindMembers(r.Context(), img.ID)
 	if err != nil {
 		return err
 	}
 	views := make([]pyObject, 0, len(members))
-	for _, m := range members {
-		if glimpse.CanModifyImage(p, img) || m.MemberID == p.ProjectID {
-			views = append(views, memberView(m))
+	if s.allowed(p, "get_member", img) {
+		for _, m := range members {
+			if s.memberVisible(p, img, m.MemberID) {
+				views = append(views, memberView(m))
+			}
 		}
 	}
 	writePyJSONResponse(w, http.StatusOK, pyObject{{"members", views}, {"schema", "/v2/schemas/members"}})
@@ -63,9 +122,6 @@ func (s *Server) handleMemberList(w http.ResponseWriter, r *http.Request) error 
 // handleMemberCreate answers POST /v2/images/{image_id}/members ("Create image member"):
 // 200 (not 201, as Glance) with the new member, pending.
 func (s *Server) handleMemberCreate(w http.ResponseWriter, r *http.Request) error {
-	notAllowed := func(id string) error {
-		return errExplained(http.StatusForbidden, "Not allowed to create members for image %s.", id)
-	}
 	body, err := readJSONBody(r)
 	if err != nil {
 		return err
@@ -85,12 +141,15 @@ func (s *Server) handleMemberCreate(w http.ResponseWriter, r *http.Request) erro
 	if memberID == "" {
 		return errExplained(http.StatusBadRequest, "Member can't be empty")
 	}
-	img, err := s.memberImage(r, errMemberImageNotFound, notAllowed)
+	img, check, err := s.memberImage(r, "create")
 	if err != nil {
 		return err
 	}
-	if !glimpse.CanModifyImage(imageCaller(r), img) {
-		return notAllowed(img.ID)
+	if check != "" {
+		return errExplained(http.StatusForbidden, "Not allowed to create members for image %s.", img.ID)
+	}
+	if err := s.enforceMember(imageCaller(r), "add_member", img); err != nil {
+		return err
 	}
 	existing, err := s.Members.FindMembers(r.Context(), img.ID)
 	if err != nil {
@@ -113,23 +172,20 @@ func (s *Server) handleMemberCreate(w http.ResponseWriter, r *http.Request) erro
 }
 
 // handleMemberShow answers GET /v2/images/{image_id}/members/{member_id} ("Show image
-// member details"): the owner or an admin sees any member, a member only itself.
+// member details"). Glance answers every refusal here with 404.
 func (s *Server) handleMemberShow(w http.ResponseWriter, r *http.Request) error {
-	img, err := s.memberImage(r, errMemberImageNotFound, func(string) error {
-		return errExplained(http.StatusNotFound, "Only shared images have members.")
-	})
+	img, check, err := s.memberImage(r, "")
 	if err != nil {
 		return err
 	}
-	p := imageCaller(r)
-	memberID := r.PathValue("member_id")
-	if !glimpse.CanModifyImage(p, img) && memberID != p.ProjectID {
-		return errMemberNotFound(memberID, img.ID)
+	if check != "" {
+		return errExplained(http.StatusNotFound, "%s", check)
 	}
-	m, err := s.Members.FindMember(r.Context(), img.ID, memberID)
-	if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
-		return errMemberNotFound(memberID, img.ID)
-	} else if err != nil {
+	m, err := s.lookupMember(r, img, r.PathValue("member_id"))
+	if err != nil {
+		if we := asWebob(err); we.status == http.StatusForbidden {
+			return errExplained(http.StatusNotFound, "%s", we.segments[1]) // the policy message
+		}
 		return err
 	}
 	writePyJSONResponse(w, http.StatusOK, memberView(m))
@@ -137,12 +193,9 @@ func (s *Server) handleMemberShow(w http.ResponseWriter, r *http.Request) error 
 }
 
 // handleMemberUpdate answers PUT /v2/images/{image_id}/members/{member_id} ("Update image
-// member"): only the member project (or an admin) may set its status (pending, accepted,
-// rejected).
+// member"): the member project sets its status (pending, accepted, rejected); policy
+// modify_member.
 func (s *Server) handleMemberUpdate(w http.ResponseWriter, r *http.Request) error {
-	notAllowed := func(id string) error {
-		return errExplained(http.StatusForbidden, "Not allowed to update members for image %s.", id)
-	}
 	body, err := readJSONBody(r)
 	if err != nil {
 		return err
@@ -158,18 +211,19 @@ func (s *Server) handleMemberUpdate(w http.ResponseWriter, r *http.Request) erro
 	default:
 		return errExplained(http.StatusBadRequest, `Incorrect request: Status must be "pending", "accepted" or "rejected".`)
 	}
-	img, err := s.memberImage(r, errMemberImageNotFound, notAllowed)
+	img, check, err := s.memberImage(r, "update")
 	if err != nil {
 		return err
 	}
-	memberID := r.PathValue("member_id")
-	if p := imageCaller(r); !p.IsAdmin() && p.ProjectID != memberID {
-		return notAllowed(img.ID)
+	if check != "" {
+		return errExplained(http.StatusForbidden, "Not allowed to update members for image %s.", img.ID)
 	}
-	m, err := s.Members.FindMember(r.Context(), img.ID, memberID)
-	if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
-		return errMemberNotFound(memberID, img.ID)
-	} else if err != nil {
+	memberID := r.PathValue("member_id")
+	m, err := s.lookupMember(r, img, memberID)
+	if err != nil {
+		return err
+	}
+	if err := s.enforceMember(imageCaller(r), "modify_member", img); err != nil {
 		return err
 	}
 	m.Status = status
@@ -184,19 +238,22 @@ func (s *Server) handleMemberUpdate(w http.ResponseWriter, r *http.Request) erro
 }
 
 // handleMemberDelete answers DELETE /v2/images/{image_id}/members/{member_id} ("Delete
-// image member"): the owner or an admin; 204 without a body or Content-Type, as Glance.
+// image member"): policy delete_member; 204 without a body or Content-Type, as Glance.
 func (s *Server) handleMemberDelete(w http.ResponseWriter, r *http.Request) error {
-	notAllowed := func(id string) error {
-		return errExplained(http.StatusForbidden, "Not allowed to delete members for image %s.", id)
-	}
-	img, err := s.memberImage(r, errMemberImageNotFound, notAllowed)
+	img, check, err := s.memberImage(r, "delete")
 	if err != nil {
 		return err
 	}
-	if !glimpse.CanModifyImage(imageCaller(r), img) {
-		return notAllowed(img.ID)
+	if check != "" {
+		return errExplained(http.StatusForbidden, "Not allowed to delete members for image %s.", img.ID)
 	}
 	memberID := r.PathValue("member_id")
+	if _, err := s.lookupMember(r, img, memberID); err != nil {
+		return err
+	}
+	if err := s.enforceMember(imageCaller(r), "delete_member", img); err != nil {
+		return err
+	}
 	if err := s.Members.DeleteMember(r.Context(), img.ID, memberID); err != nil {
 		if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
 			return errMemberNotFound(memberID, img.ID)

@@ -76,8 +76,9 @@ func (s *Server) tagImage(r *http.Request, id, action string) (*glimpse.Image, e
 	if img == nil {
 		return nil, errExplained(http.StatusNotFound, "Image %s not found.", id)
 	}
-	if !glimpse.CanModifyImage(p, img) {
-		return nil, errExplained(http.StatusForbidden, "Not allowed to %s tags for image %s.", action, id)
+	if err := s.enforceMutation(p, "modify_image", img,
+		errExplained(http.StatusForbidden, "Not allowed to %s tags for image %s.", action, id)); err != nil {
+		return nil, err
 	}
 	return img, nil
 }

@@ -40,6 +40,8 @@ type Config struct {
 	ImageCountTotal     int64         `yaml:"image_count_total"`     // GLIMPSE_IMAGE_COUNT_TOTAL
 	ImageCountUploading int64         `yaml:"image_count_uploading"` // GLIMPSE_IMAGE_COUNT_UPLOADING
 	LogLevel            string        `yaml:"log_level"`             // GLIMPSE_LOG_LEVEL
+	PolicyMode          string        `yaml:"policy_mode"`           // GLIMPSE_POLICY_MODE: secure (default) or legacy
+	PolicyFile          string        `yaml:"policy_file"`           // GLIMPSE_POLICY_FILE: YAML rule overrides
 	Stores              []StoreConfig `yaml:"stores"`
 
 	// ImportConfig: default store, staging, import workers, web-download filter (config_import.go).
@@ -79,6 +81,8 @@ func (c *Config) settings() []setting {
 		{"image-count-total", "GLIMPSE_IMAGE_COUNT_TOTAL", "quota: images per project (-1: none)", &c.ImageCountTotal},
 		{"image-count-uploading", "GLIMPSE_IMAGE_COUNT_UPLOADING", "quota: images uploading or importing at once per project (-1: none)", &c.ImageCountUploading},
 		{"log-level", "GLIMPSE_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel},
+		{"policy-mode", "GLIMPSE_POLICY_MODE", "policy defaults: secure (Glance's secure RBAC) or legacy (Glance's deprecated defaults)", &c.PolicyMode},
+		{"policy-file", "GLIMPSE_POLICY_FILE", "YAML policy file overriding single rules (see glimpse policy defaults)", &c.PolicyFile},
 	}, c.importSettings()...)
 }
 

@@ -3,6 +3,7 @@
 //
 //	glimpse serve     start the image API (:9292) and the identity API (:5000)
 //	glimpse migrate   create or upgrade the metadata database, then exit
+//	glimpse policy    print the policy defaults
 //	glimpse version   print the version
 package main
 
@@ -34,6 +35,7 @@ const usage = `usage: glimpse <command> [flags]
 commands:
   serve     start the image API and the identity API (first start bootstraps an admin)
   migrate   create or upgrade the metadata database, then exit
+  policy    print the policy defaults (policy defaults [--mode legacy]; policy markdown)
   version   print the version
 
 Run "glimpse <command> -h" for the flags; every flag also has a GLIMPSE_* variable.
@@ -50,6 +52,8 @@ func run(ctx context.Context, args []string) error {
 		return runServe(ctx, args)
 	case "migrate":
 		return runMigrate(ctx, args)
+	case "policy":
+		return runPolicy(args)
 	case "version", "--version", "-version":
 		fmt.Println("glimpse", version)
 		return nil

@@ -79,7 +79,12 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	authorizer, err := openPolicy(cfg, logger)
+	if err != nil {
+		return err
+	}
 	api := &httpapi.Server{
+		Authorizer:   authorizer,
 		Images:       db,
 		Members:      db,
 		ImageData:    imageData,
