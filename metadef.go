@@ -136,14 +136,14 @@ type MetadefService interface {
 
 	CreateObject(ctx context.Context, namespace string, o *MetadefObject) error
 	FindObject(ctx context.Context, namespace, name string) (*MetadefObject, error)
-	FindObjects(ctx context.Context, namespace string) ([]*MetadefObject, error)
+	FindObjects(ctx context.Context, namespace string) ([]*MetadefObject, error) // by name
 	// UpdateObject replaces the object called name with o (o.Name may rename it).
 	UpdateObject(ctx context.Context, namespace, name string, o *MetadefObject) error
 	DeleteObject(ctx context.Context, namespace, name string) error
 
 	CreateProperty(ctx context.Context, namespace string, p *MetadefProperty) error
 	FindProperty(ctx context.Context, namespace, name string) (*MetadefProperty, error)
-	FindProperties(ctx context.Context, namespace string) ([]*MetadefProperty, error)
+	FindProperties(ctx context.Context, namespace string) ([]*MetadefProperty, error) // by name
 	// UpdateProperty replaces the property called name with p (p.Name may rename it).
 	UpdateProperty(ctx context.Context, namespace, name string, p *MetadefProperty) error
 	DeleteProperty(ctx context.Context, namespace, name string) error

@@ -242,7 +242,7 @@ func (s *Server) handleNamespaceCreate(w http.ResponseWriter, r *http.Request) e
 	if _, ok := body.doc["objects"]; ok {
 		list := make([]pyObject, len(contents.Objects))
 		for i, o := range contents.Objects {
-			v, err := objectBaseView(o)
+			v, err := objectBaseView(o, false)
 			if err != nil {
 				return err
 			}
@@ -340,7 +340,7 @@ func (s *Server) handleNamespaceShow(w http.ResponseWriter, r *http.Request) err
 			if prefix != "" {
 				o = prefixedObject(o, prefix)
 			}
-			if list[i], err = objectView(name, o); err != nil {
+			if list[i], err = objectView(name, o, true); err != nil {
 				return err
 			}
 		}

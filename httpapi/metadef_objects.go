@@ -25,7 +25,7 @@ func (s *Server) handleObjectList(w http.ResponseWriter, r *http.Request) error 
 	}
 	list := make([]pyObject, len(objects))
 	for i, o := range objects {
-		if list[i], err = objectView(ns.Namespace, o); err != nil {
+		if list[i], err = objectView(ns.Namespace, o, true); err != nil {
 			return err
 		}
 	}
@@ -53,11 +53,12 @@ func (s *Server) handleObjectCreate(w http.ResponseWriter, r *http.Request) erro
 	if err := s.Metadefs.CreateObject(r.Context(), ns.Namespace, o); err != nil {
 		return err
 	}
-	return writeObject(w, http.StatusCreated, ns.Namespace, o)
+	return writeObject(w, http.StatusCreated, ns.Namespace, o, false)
 }
 
-func writeObject(w http.ResponseWriter, status int, ns string, o *glimpse.MetadefObject) error {
-	v, err := objectView(ns, o)
+// writeObject writes o: as stored (read), or as requested (the answer to a create or update).
+func writeObject(w http.ResponseWriter, status int, ns string, o *glimpse.MetadefObject, read bool) error {
+	v, err := objectView(ns, o, read)
 	if err != nil {
 		return err
 	}
@@ -71,11 +72,12 @@ func (s *Server) handleObjectShow(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	o, err := s.Metadefs.FindObject(r.Context(), ns.Namespace, r.PathValue("object_name"))
+	name := r.PathValue("object_name")
+	o, err := s.Metadefs.FindObject(r.Context(), ns.Namespace, name)
 	if err != nil {
-		return err
+		return childNotFound(err, "Could not find metadata object %s", name)
 	}
-	return writeObject(w, http.StatusOK, ns.Namespace, o)
+	return writeObject(w, http.StatusOK, ns.Namespace, o, true)
 }
 
 // handleObjectUpdate answers PUT …/objects/{object_name}: the body replaces the object.
@@ -95,10 +97,11 @@ func (s *Server) handleObjectUpdate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return bodyError(err)
 	}
-	if err := s.Metadefs.UpdateObject(r.Context(), ns.Namespace, r.PathValue("object_name"), o); err != nil {
-		return err
+	name := r.PathValue("object_name")
+	if err := s.Metadefs.UpdateObject(r.Context(), ns.Namespace, name, o); err != nil {
+		return childNotFound(err, "Could not find metadata object %s", name)
 	}
-	return writeObject(w, http.StatusOK, ns.Namespace, o)
+	return writeObject(w, http.StatusOK, ns.Namespace, o, false)
 }
 
 // handleObjectDelete answers DELETE …/objects/{object_name} (204; 403 in a protected
@@ -113,13 +116,13 @@ func (s *Server) handleObjectDelete(w http.ResponseWriter, r *http.Request) erro
 	}
 	name := r.PathValue("object_name")
 	if _, err := s.Metadefs.FindObject(r.Context(), ns.Namespace, name); err != nil {
-		return err
+		return childNotFound(err, "Could not find metadata object %s", name)
 	}
 	if ns.Protected {
 		return errExplained(http.StatusForbidden, "Metadata definition object %s is protected and cannot be deleted.", name)
 	}
 	if err := s.Metadefs.DeleteObject(r.Context(), ns.Namespace, name); err != nil {
-		return err
+		return childNotFound(err, "Could not find metadata object %s", name)
 	}
 	writeNoContent(w)
 	return nil
@@ -152,6 +155,7 @@ func propertyFromBody(body *metadefBody) *glimpse.MetadefProperty {
 	return &glimpse.MetadefProperty{Name: body.str("name"), Schema: propertyDefFrom(body.doc).schema()}
 }
 
+// writeProperty writes a single property, under its current name.
 func writeProperty(w http.ResponseWriter, status int, p *glimpse.MetadefProperty) error {
 	def, err := parsePropertyDef(p.Schema)
 	if err != nil {
@@ -159,6 +163,15 @@ func writeProperty(w http.ResponseWriter, status int, p *glimpse.MetadefProperty
 	}
 	writeMetadefJSON(w, status, def.view(p.Name))
 	return nil
+}
+
+// childNotFound turns a store's ENOTFOUND for an object, property or tag of a namespace
+// the caller sees into the message of Glance's repositories ("Could not find …").
+func childNotFound(err error, format, name string) error {
+	if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
+		return errExplained(http.StatusNotFound, format, name)
+	}
+	return err
 }
 
 // handlePropertyCreate answers POST …/properties (201): the definition with its name.
@@ -210,7 +223,7 @@ func (s *Server) handlePropertyShow(w http.ResponseWriter, r *http.Request) erro
 	}
 	p, err := s.Metadefs.FindProperty(r.Context(), ns.Namespace, name)
 	if err != nil {
-		return err
+		return childNotFound(err, "Could not find property %s", name)
 	}
 	return writeProperty(w, http.StatusOK, p)
 }
@@ -230,8 +243,9 @@ func (s *Server) handlePropertyUpdate(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	p := propertyFromBody(body)
-	if err := s.Metadefs.UpdateProperty(r.Context(), ns.Namespace, r.PathValue("property_name"), p); err != nil {
-		return err
+	name := r.PathValue("property_name")
+	if err := s.Metadefs.UpdateProperty(r.Context(), ns.Namespace, name, p); err != nil {
+		return childNotFound(err, "Could not find property %s", name)
 	}
 	return writeProperty(w, http.StatusOK, p)
 }
@@ -248,13 +262,13 @@ func (s *Server) handlePropertyDelete(w http.ResponseWriter, r *http.Request) er
 	}
 	name := r.PathValue("property_name")
 	if _, err := s.Metadefs.FindProperty(r.Context(), ns.Namespace, name); err != nil {
-		return err
+		return childNotFound(err, "Could not find property %s", name)
 	}
 	if ns.Protected {
 		return errExplained(http.StatusForbidden, "Metadata definition property %s is protected and cannot be deleted.", name)
 	}
 	if err := s.Metadefs.DeleteProperty(r.Context(), ns.Namespace, name); err != nil {
-		return err
+		return childNotFound(err, "Could not find property %s", name)
 	}
 	writeNoContent(w)
 	return nil

@@ -128,9 +128,10 @@ func (s *Server) handleMetadefTagShow(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	t, err := s.Metadefs.FindTag(r.Context(), ns.Namespace, r.PathValue("tag_name"))
+	name := r.PathValue("tag_name")
+	t, err := s.Metadefs.FindTag(r.Context(), ns.Namespace, name)
 	if err != nil {
-		return err
+		return childNotFound(err, "Could not find metadata tag %s", name)
 	}
 	writeMetadefJSON(w, http.StatusOK, tagView(t, true))
 	return nil
@@ -149,9 +150,10 @@ func (s *Server) handleMetadefTagUpdate(w http.ResponseWriter, r *http.Request) 
 	if err := metadefAuthorize(r, "modify_metadef_tag"); err != nil {
 		return err
 	}
-	t, err := s.Metadefs.RenameTag(r.Context(), ns.Namespace, r.PathValue("tag_name"), body.str("name"))
+	name := r.PathValue("tag_name")
+	t, err := s.Metadefs.RenameTag(r.Context(), ns.Namespace, name, body.str("name"))
 	if err != nil {
-		return err
+		return childNotFound(err, "Could not find metadata tag %s", name)
 	}
 	writeMetadefJSON(w, http.StatusOK, tagView(t, true))
 	return nil
@@ -168,13 +170,13 @@ func (s *Server) handleMetadefTagDelete(w http.ResponseWriter, r *http.Request) 
 	}
 	name := r.PathValue("tag_name")
 	if _, err := s.Metadefs.FindTag(r.Context(), ns.Namespace, name); err != nil {
-		return err
+		return childNotFound(err, "Could not find metadata tag %s", name)
 	}
 	if ns.Protected {
 		return errExplained(http.StatusForbidden, "Metadata definition tag %s is protected and cannot be deleted.", name)
 	}
 	if err := s.Metadefs.DeleteTag(r.Context(), ns.Namespace, name); err != nil {
-		return err
+		return childNotFound(err, "Could not find metadata tag %s", name)
 	}
 	writeNoContent(w)
 	return nil

@@ -220,12 +220,12 @@ func TestMetadefContents(t *testing.T) {
 		glanceJSONError(http.StatusForbidden, "You are not authorized to complete add_metadef_property action."))
 	mustBody(t, e.do("demo", "GET", ns+"/properties/cpu", ""), http.StatusOK, `{"name": "cpu", "type": "integer", "title": "CPU", "minimum": 1}`)
 	mustBody(t, e.do("demo", "GET", ns+"/properties", ""), http.StatusOK,
-		`{"properties": {"cpu": {"type": "integer", "title": "CPU", "minimum": 1}, "p3": {"type": "string", "title": "T", "default": "True"}}}`)
+		`{"properties": {"cpu": {"type": "integer", "title": "CPU", "minimum": 1}, "p3": {"name": "p3", "type": "string", "title": "T", "default": "True"}}}`)
 	mustBody(t, e.do("admin", "PUT", ns+"/properties/p3", `{"name":"p4","title":"U","type":"string"}`), http.StatusOK,
 		`{"name": "p4", "type": "string", "title": "U"}`)
 	mustStatus(t, e.do("admin", "DELETE", ns+"/properties/p4", ""), http.StatusNoContent)
 	mustBody(t, e.do("admin", "GET", ns+"/properties/p4", "", jsonAccept), http.StatusNotFound,
-		glanceJSONError(http.StatusNotFound, "The metadata definition property with name=p4 was not found in namespace=zz."))
+		glanceJSONError(http.StatusNotFound, "Could not find property p4"))
 
 	// Resource type associations, and the prefix they give to property names.
 	mustBody(t, e.do("admin", "POST", ns+"/resource_types", `{"name":"OS::Brand::New","prefix":"b_"}`), http.StatusCreated,
@@ -255,10 +255,10 @@ func TestMetadefContents(t *testing.T) {
 	mustBody(t, e.do("admin", "PUT", ns+"/objects/obj2", `{"name":"obj3"}`), http.StatusOK,
 		`{"name": "obj3", "created_at": "T", "updated_at": "T", "self": "/v2/metadefs/namespaces/zz/objects/obj3", "schema": "/v2/schemas/metadefs/object"}`)
 	mustBody(t, e.do("demo", "GET", ns+"/objects", ""), http.StatusOK,
-		`{"objects": [{"name": "obj3", "created_at": "T", "updated_at": "T", "self": "/v2/metadefs/namespaces/zz/objects/obj3", "schema": "/v2/schemas/metadefs/object"}], "schema": "v2/schemas/metadefs/objects"}`)
+		`{"objects": [{"name": "obj3", "required": [], "properties": {}, "created_at": "T", "updated_at": "T", "self": "/v2/metadefs/namespaces/zz/objects/obj3", "schema": "/v2/schemas/metadefs/object"}], "schema": "v2/schemas/metadefs/objects"}`)
 	mustStatus(t, e.do("admin", "DELETE", ns+"/objects/obj3", ""), http.StatusNoContent)
 	mustBody(t, e.do("demo", "GET", ns+"/objects/obj3", "", jsonAccept), http.StatusNotFound,
-		glanceJSONError(http.StatusNotFound, "The metadata definition object with name=obj3 was not found in namespace=zz."))
+		glanceJSONError(http.StatusNotFound, "Could not find metadata object obj3"))
 
 	// Tags: one by one, in bulk (replacing, or appending with X-Openstack-Append).
 	mustBody(t, e.do("admin", "POST", ns+"/tags/t3", ""), http.StatusCreated, `{"name": "t3", "created_at": "T", "updated_at": "T"}`)
@@ -270,7 +270,7 @@ func TestMetadefContents(t *testing.T) {
 	mustBody(t, e.do("demo", "GET", ns+"/tags", ""), http.StatusOK, `{"tags": [{"name": "n3"}, {"name": "n2"}, {"name": "n1"}]}`)
 	mustBody(t, e.do("demo", "GET", ns+"/tags?sort_key=name&sort_dir=asc&limit=1&marker=n1", ""), http.StatusOK, `{"tags": [{"name": "n2"}]}`)
 	mustBody(t, e.do("demo", "GET", ns+"/tags/t4", "", jsonAccept), http.StatusNotFound,
-		glanceJSONError(http.StatusNotFound, "The metadata definition tag with name=t4 was not found in namespace=zz."))
+		glanceJSONError(http.StatusNotFound, "Could not find metadata tag t4"))
 	mustStatus(t, e.do("admin", "DELETE", ns+"/tags/n3", ""), http.StatusNoContent)
 	mustStatus(t, e.do("admin", "DELETE", ns+"/tags", ""), http.StatusNoContent)
 	mustBody(t, e.do("demo", "GET", ns+"/tags", ""), http.StatusOK, `{"tags": []}`)

@@ -113,9 +113,10 @@ func namespaceHref(name string) string { return "/v2/metadefs/namespaces/" + nam
 
 func objectHref(ns, name string) string { return namespaceHref(ns) + "/objects/" + name }
 
-// objectView is a MetadefObject with its times and links.
-func objectView(ns string, o *glimpse.MetadefObject) (pyObject, error) {
-	v, err := objectBaseView(o)
+// objectView is a MetadefObject with its times and links; read selects the stored form
+// (see objectBaseView).
+func objectView(ns string, o *glimpse.MetadefObject, read bool) (pyObject, error) {
+	v, err := objectBaseView(o, read)
 	if err != nil {
 		return nil, err
 	}
@@ -123,16 +124,22 @@ func objectView(ns string, o *glimpse.MetadefObject) (pyObject, error) {
 	return append(v, pyField{"self", objectHref(ns, o.Name)}, pyField{"schema", "/v2/schemas/metadefs/object"}), nil
 }
 
-// objectBaseView is a MetadefObject without times and links.
-func objectBaseView(o *glimpse.MetadefObject) (pyObject, error) {
+// objectBaseView is a MetadefObject without times and links. A stored object (read) always
+// has "required" and "properties", as Glance reads them back ([] and {} when unset); an
+// object as requested has them only when they were given.
+func objectBaseView(o *glimpse.MetadefObject, read bool) (pyObject, error) {
 	v := pyObject{{"name", o.Name}}
-	if o.Required != nil {
-		v = append(v, pyField{"required", o.Required})
+	if o.Required != nil || read {
+		req := o.Required
+		if req == nil {
+			req = []string{}
+		}
+		v = append(v, pyField{"required", req})
 	}
 	if o.Description != "" {
 		v = append(v, pyField{"description", o.Description})
 	}
-	if len(o.Properties) > 0 {
+	if o.Properties != nil || read {
 		props, err := propertiesView(o.Properties, "")
 		if err != nil {
 			return nil, err
@@ -172,6 +179,7 @@ func resourceTypeView(t *glimpse.MetadefResourceType) pyObject {
 // propertyDef is Glance's PropertyType model: a property definition. JSON field order is
 // the model's, which is the order Glance writes them in; pointers are unset attributes.
 type propertyDef struct {
+	Name            *string        `json:"name,omitempty"`
 	Type            *string        `json:"type,omitempty"`
 	Title           *string        `json:"title,omitempty"`
 	Description     *string        `json:"description,omitempty"`
@@ -241,7 +249,7 @@ func propertyDefFrom(m map[string]any) *propertyDef {
 		}
 		return &out
 	}
-	def.Type, def.Title, def.Description = str("type"), str("title"), str("description")
+	def.Name, def.Type, def.Title, def.Description = str("name"), str("type"), str("title"), str("description")
 	def.Operators = texts(m["operators"])
 	if v, ok := m["default"]; ok && v != nil {
 		s := pyText(v)
@@ -289,11 +297,14 @@ func (d *propertyDef) schema() json.RawMessage {
 	return b
 }
 
-// view is the PropertyType in Glance's order, with "name" first when name is not "".
+// view is the PropertyType in Glance's order; name, when not "", replaces the stored one
+// (Glance shows a single property under its current name).
 func (d *propertyDef) view(name string) pyObject {
 	o := pyObject{}
 	if name != "" {
 		o = append(o, pyField{"name", name})
+	} else if d.Name != nil {
+		o = append(o, pyField{"name", *d.Name})
 	}
 	add := func(k string, v any) { o = append(o, pyField{k, v}) }
 	if d.Type != nil {

@@ -184,7 +184,8 @@ func (db *DB) FindObject(ctx context.Context, namespace, name string) (*glimpse.
 	return findObject(ctx, tx, n.id, namespace, name)
 }
 
-// FindObjects returns the objects of a namespace, oldest first. Errors: ENOTFOUND.
+// FindObjects returns the objects of a namespace by name (the order of Glance's unique
+// index, which its unordered query follows). Errors: ENOTFOUND.
 func (db *DB) FindObjects(ctx context.Context, namespace string) ([]*glimpse.MetadefObject, error) {
 	tx, err := db.beginTx(ctx, false)
 	if err != nil {
@@ -196,7 +197,7 @@ func (db *DB) FindObjects(ctx context.Context, namespace string) ([]*glimpse.Met
 		return nil, err
 	}
 	objects := []*glimpse.MetadefObject{}
-	err = eachRow(ctx, tx, objectSelect+" WHERE o.namespace_id = ? ORDER BY o.id", []any{n.id}, func(r *sql.Rows) error {
+	err = eachRow(ctx, tx, objectSelect+" WHERE o.namespace_id = ? ORDER BY o.name", []any{n.id}, func(r *sql.Rows) error {
 		o, err := scanObject(r)
 		if err == nil {
 			objects = append(objects, o)
@@ -355,7 +356,7 @@ func (db *DB) FindProperty(ctx context.Context, namespace, name string) (*glimps
 	return findProperty(ctx, tx, n.id, namespace, name)
 }
 
-// FindProperties returns the properties of a namespace, oldest first. Errors: ENOTFOUND.
+// FindProperties returns the properties of a namespace by name (as FindObjects). Errors: ENOTFOUND.
 func (db *DB) FindProperties(ctx context.Context, namespace string) ([]*glimpse.MetadefProperty, error) {
 	tx, err := db.beginTx(ctx, false)
 	if err != nil {
@@ -367,7 +368,7 @@ func (db *DB) FindProperties(ctx context.Context, namespace string) ([]*glimpse.
 		return nil, err
 	}
 	props := []*glimpse.MetadefProperty{}
-	err = eachRow(ctx, tx, propertySelect+" WHERE namespace_id = ? ORDER BY id", []any{n.id}, func(r *sql.Rows) error {
+	err = eachRow(ctx, tx, propertySelect+" WHERE namespace_id = ? ORDER BY name", []any{n.id}, func(r *sql.Rows) error {
 		p, err := scanProperty(r)
 		if err == nil {
 			props = append(props, p)
