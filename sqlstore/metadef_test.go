@@ -93,7 +93,7 @@ func testMetadefNamespaceRoundTrip(t *testing.T, open opener) {
 	}
 	props, err := db.FindProperties(ctx, "OS::Test")
 	mustMetadef(t, err)
-	if len(props) != 2 || props[0].Name != "zeta" || string(props[0].Schema) != `{"type":"string","title":"Z"}` {
+	if len(props) != 2 || props[1].Name != "zeta" || string(props[1].Schema) != `{"type":"string","title":"Z"}` || props[0].Name != "alpha" {
 		t.Fatalf("properties %+v", props)
 	}
 	objs, err := db.FindObjects(ctx, "OS::Test")
