@@ -393,37 +393,36 @@ func (im *Importer) finish(ctx context.Context, taskID, worker, status, msg stri
 
 var errLeaseLost = errors.New("task: lease lost")
 
-// Abandon fails a task whose worker died (its lease ran out): the task becomes failure and,
-// if it still holds the image's import lock, the image goes back to queued (copy-image:
-// stays active) with its stores in os_glance_failed_import.
-func (im *Importer) Abandon(ctx context.Context, t *glimpse.Task) {
+// Abandon fails a task whose worker died (its lease ran out, or it was this node's
+// previous process): worker takes the task over with a lease of its own (so that one
+// recoverer only acts), rolls the image back if the task still holds its import lock (to
+// queued; copy-image: stays active; its stores in os_glance_failed_import), then records
+// the task as failed.
+func (im *Importer) Abandon(ctx context.Context, t *glimpse.Task, worker string) {
 	log := im.logger().With(slog.String("task_id", t.ID), slog.String("image_id", t.ImageID))
 	_, err := im.Tasks.UpdateTask(ctx, t.ID, func(cur *glimpse.Task) error {
-		if cur.Status != glimpse.TaskStatusProcessing || cur.LeaseUntil == nil || !cur.LeaseUntil.Equal(*t.LeaseUntil) {
-			return errLeaseLost // finished or renewed meanwhile
+		if cur.Status != glimpse.TaskStatusProcessing || cur.LeaseOwner != t.LeaseOwner ||
+			cur.LeaseUntil == nil || t.LeaseUntil == nil || !cur.LeaseUntil.Equal(*t.LeaseUntil) {
+			return errLeaseLost // finished, renewed or taken over meanwhile
 		}
-		exp := time.Now().UTC().Add(DefaultTaskTTL)
-		cur.Status = glimpse.TaskStatusFailure
-		cur.Message = "Import interrupted: the glimpse process running it stopped."
-		cur.Result = map[string]any{"image_id": cur.ImageID}
-		cur.ExpiresAt, cur.LeaseOwner, cur.LeaseUntil = &exp, "", nil
+		until := time.Now().UTC().Add(DefaultLease)
+		cur.LeaseOwner, cur.LeaseUntil = worker, &until
 		return nil
 	})
 	if errors.Is(err, errLeaseLost) {
 		return
 	} else if err != nil {
-		log.ErrorContext(ctx, "cannot fail an abandoned import task", slog.Any("error", err))
+		log.ErrorContext(ctx, "cannot take over an abandoned import task", slog.Any("error", err))
 		return
 	}
 	img, err := im.Images.FindImageByID(ctx, t.ImageID)
-	if err != nil || img.Properties[glimpse.PropImportTask] != t.ID {
-		log.WarnContext(ctx, "abandoned import task failed; its image is no longer locked by it")
-		return
+	if err == nil && img.Properties[glimpse.PropImportTask] == t.ID {
+		method, _, _ := importInput(t)
+		if err := im.Data.FailImport(ctx, t.ImageID, method == glimpse.ImportCopyImage); err != nil {
+			log.ErrorContext(ctx, "cannot roll back an abandoned import", slog.Any("error", err))
+		}
 	}
-	method, _, _ := importInput(t)
-	if err := im.Data.FailImport(ctx, t.ImageID, method == glimpse.ImportCopyImage); err != nil {
-		log.ErrorContext(ctx, "cannot roll back an abandoned import", slog.Any("error", err))
-	}
+	im.finish(ctx, t.ID, worker, glimpse.TaskStatusFailure, "Import interrupted: the glimpse process running it stopped.", log)
 	log.WarnContext(ctx, "abandoned import task failed and its image rolled back")
 }
 

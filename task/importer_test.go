@@ -414,3 +414,49 @@ func waitTask(t *testing.T, db *sqlstore.DB, id string) *glimpse.Task {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestRunnerFailsOwnTasksAtStart: a task still leased (lease not over) to this runner's
+// own id belonged to this node's previous process; the restarted runner fails it at once
+// and leaves another node's leased task alone.
+func TestRunnerFailsOwnTasksAtStart(t *testing.T) {
+	e := newEnv(t)
+	var ids []string
+	for range 2 {
+		id := e.createImage("raw")
+		if _, err := e.importer.Stage(ctx, id, strings.NewReader("staged"), -1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.submit(glimpse.ImportRequest{ImageID: id, Method: glimpse.ImportGlanceDirect}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	mine, err := e.db.ClaimTask(ctx, "node-a", time.Hour)
+	if err != nil || mine == nil {
+		t.Fatal(err)
+	}
+	other, err := e.db.ClaimTask(ctx, "node-b", time.Hour)
+	if err != nil || other == nil {
+		t.Fatal(err)
+	}
+	runner := &Runner{Tasks: e.db, Exec: e.importer, ID: "node-a", Logger: e.importer.Logger}
+	rctx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() { runner.Run(rctx); close(stopped) }()
+	got := waitTask(t, e.db, mine.ID)
+	cancel()
+	<-stopped
+	if got.Status != glimpse.TaskStatusFailure {
+		t.Fatalf("own interrupted task: %s", got.Status)
+	}
+	if img := e.image(mine.ImageID); img.Status != glimpse.ImageStatusQueued {
+		t.Fatalf("its image: %s", img.Status)
+	}
+	still, err := e.db.FindTaskByID(ctx, other.ID)
+	if err != nil || still.Status != glimpse.TaskStatusProcessing {
+		t.Fatalf("another node's task: %v %v", still.Status, err)
+	}
+	if img := e.image(other.ImageID); img.Status != glimpse.ImageStatusImporting {
+		t.Fatalf("another node's image: %s", img.Status)
+	}
+}

@@ -24,21 +24,24 @@ const (
 type Executor interface {
 	// Execute runs t, leased to worker, to its end and records its outcome.
 	Execute(ctx context.Context, t *glimpse.Task, worker string)
-	// Abandon fails t, whose worker's lease ran out.
-	Abandon(ctx context.Context, t *glimpse.Task)
+	// Abandon fails t, whose worker stopped, taking it over as worker.
+	Abandon(ctx context.Context, t *glimpse.Task, worker string)
 }
 
 // Runner executes pending tasks in the background: at most Workers at once, each claimed
 // in the database with a lease that it renews every Lease/3 while it runs. It looks for
 // pending tasks when notified and every Poll (tasks recorded by other nodes), and fails
-// tasks whose lease ran out (their worker died), at start and then every few leases.
+// tasks whose lease ran out (their worker died) at start and then every Lease/2. At start
+// it also fails the tasks still leased to its own ID, which a stable ID (one per node,
+// e.g. host and listen address) makes the tasks of this node's previous, crashed process.
 type Runner struct {
 	Tasks   glimpse.TaskService
 	Exec    Executor
 	Workers int           // 0: DefaultWorkers
 	Lease   time.Duration // 0: DefaultLease
 	Poll    time.Duration // 0: DefaultPoll
-	// ID names this runner in task leases; empty: host name, pid and a random suffix.
+	// ID names this runner in task leases; it should be stable across restarts of one
+	// node and unique among nodes. Empty: host name, pid and a random suffix.
 	ID     string
 	Logger *slog.Logger
 
@@ -89,6 +92,7 @@ func (r *Runner) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 
+	r.recoverOwn(ctx, log)
 	r.recoverExpired(ctx, log)
 	lastRecovery := time.Now()
 	poll := time.NewTicker(r.Poll)
@@ -121,7 +125,7 @@ func (r *Runner) Run(ctx context.Context) {
 		case <-r.wake:
 		case <-poll.C:
 		}
-		if time.Since(lastRecovery) > 3*r.Lease {
+		if time.Since(lastRecovery) > r.Lease/2 {
 			r.recoverExpired(ctx, log)
 			lastRecovery = time.Now()
 		}
@@ -170,6 +174,23 @@ func (r *Runner) recoverExpired(ctx context.Context, log *slog.Logger) {
 	for _, t := range expired {
 		log.WarnContext(ctx, "failing an import task abandoned by a stopped worker", slog.String("task_id", t.ID),
 			slog.String("image_id", t.ImageID), slog.String("lease_owner", t.LeaseOwner))
-		r.Exec.Abandon(ctx, t)
+		r.Exec.Abandon(ctx, t, r.ID)
+	}
+}
+
+// recoverOwn fails the tasks leased to this runner's ID at start: their worker was this
+// node's previous process, which stopped without finishing them.
+func (r *Runner) recoverOwn(ctx context.Context, log *slog.Logger) {
+	processing, err := r.Tasks.FindTasks(ctx, glimpse.TaskFilter{Status: glimpse.TaskStatusProcessing})
+	if err != nil {
+		log.ErrorContext(ctx, "cannot look for this node's interrupted tasks", slog.Any("error", err))
+		return
+	}
+	for _, t := range processing {
+		if t.LeaseOwner == r.ID {
+			log.WarnContext(ctx, "failing an import task interrupted by this node's previous process",
+				slog.String("task_id", t.ID), slog.String("image_id", t.ImageID))
+			r.Exec.Abandon(ctx, t, r.ID)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/glimpse-image/glimpse"
 	"github.com/glimpse-image/glimpse/imagedata"
@@ -32,7 +33,10 @@ func openImport(cfg *Config, db *sqlstore.DB, stores []glimpse.Store, logger *sl
 		return nil, nil, nil, err
 	}
 	data := imagedata.New(db, ordered, logger, cfg.MaxImageSize).WithStaging(staging)
-	runner := &task.Runner{Tasks: db, Workers: int(cfg.ImportWorkers), Logger: logger}
+	// One stable runner id per node (host and image listen address): after a crash, the
+	// restarted process fails its predecessor's tasks at once instead of after their lease.
+	host, _ := os.Hostname()
+	runner := &task.Runner{Tasks: db, Workers: int(cfg.ImportWorkers), Logger: logger, ID: host + "/" + cfg.ImageListen}
 	importer := &task.Importer{
 		Images: db, Tasks: db, Data: data, StoreIDs: ids, Filter: filter,
 		Notify: runner.Notify, Logger: logger,
