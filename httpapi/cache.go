@@ -13,14 +13,20 @@ import (
 // Image cache management ("Cache Manage" in the Glance Image API v2 reference, since
 // v2.14). The cache is this node's (s.Cache, an *imagecache.Cache); without one every
 // route answers Glance's 404 "Caching via API is not supported at this site." after the
-// policy check. The policies cache_list, cache_image and cache_delete are admin-only, as
-// Glance's defaults.
+// policy check. The policies cache_list, cache_image and cache_delete are admin-only by
+// default, as Glance's.
 
-// cacheEnforce applies the admin-only cache policy named action, then checks that the
-// cache is enabled, as Glance's CacheController._enforce.
-func (s *Server) cacheEnforce(r *http.Request, action string) error {
-	if !imageCaller(r).IsAdmin() {
-		return errExplained(http.StatusForbidden, "You are not authorized to complete %s action.", action)
+// cacheEnforce applies the cache policy named action (on img's target when there is an
+// image, as Glance's CacheImageAPIPolicy), then checks that the cache is enabled, as
+// Glance's CacheController._enforce.
+func (s *Server) cacheEnforce(r *http.Request, action string, img *glimpse.Image) error {
+	p := imageCaller(r)
+	target := glimpse.PolicyTarget{}
+	if img != nil {
+		target = glimpse.ImagePolicyTarget(p, img)
+	}
+	if err := s.authz().Authorize(p, action, target); err != nil {
+		return errExplained(http.StatusForbidden, "%s", glimpse.ErrorMessage(err))
 	}
 	if s.Cache == nil {
 		return errExplained(http.StatusNotFound, "Caching via API is not supported at this site.")
@@ -33,7 +39,7 @@ func (s *Server) cacheEnforce(r *http.Request, action string) error {
 // "queued_images": [image ids]}; cached images by id, queued ones oldest first; times are
 // Unix seconds as floats, as Glance's cache records.
 func (s *Server) handleCacheList(w http.ResponseWriter, r *http.Request) error {
-	if err := s.cacheEnforce(r, "cache_list"); err != nil {
+	if err := s.cacheEnforce(r, "cache_list", nil); err != nil {
 		return err
 	}
 	entries := s.Cache.Entries()
@@ -67,7 +73,7 @@ func (s *Server) handleCacheQueue(w http.ResponseWriter, r *http.Request) error 
 	if img == nil {
 		return errExplained(http.StatusNotFound, "Image %s not found.", id)
 	}
-	if err := s.cacheEnforce(r, "cache_image"); err != nil {
+	if err := s.cacheEnforce(r, "cache_image", img); err != nil {
 		return err
 	}
 	if img.Status != glimpse.ImageStatusActive {
@@ -92,7 +98,7 @@ func (s *Server) handleCacheDelete(w http.ResponseWriter, r *http.Request) error
 	if img == nil && (s.Cache == nil || !s.Cache.Contains(id)) {
 		return errExplained(http.StatusNotFound, "Image %s not found.", id)
 	}
-	if err := s.cacheEnforce(r, "cache_delete"); err != nil {
+	if err := s.cacheEnforce(r, "cache_delete", img); err != nil {
 		return err
 	}
 	if err := s.Cache.Delete(id); err != nil {
@@ -106,7 +112,7 @@ func (s *Server) handleCacheDelete(w http.ResponseWriter, r *http.Request) error
 // removing the cached copies, the queue, or both, as the x-image-cache-clear-target
 // header says ("cache", "queue", or absent/empty for both; anything else is 400).
 func (s *Server) handleCacheClear(w http.ResponseWriter, r *http.Request) error {
-	if err := s.cacheEnforce(r, "cache_delete"); err != nil {
+	if err := s.cacheEnforce(r, "cache_delete", nil); err != nil {
 		return err
 	}
 	target := strings.ToLower(r.Header.Get("x-image-cache-clear-target"))
