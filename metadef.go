@@ -116,8 +116,8 @@ const (
 )
 
 // MetadefService stores the metadata definitions catalog. Like ImageService it does not
-// check who may do what: callers apply the rules (CanSeeMetadefNamespace, CanModifyMetadefs)
-// first. Errors carry Glance's messages: ENOTFOUND for a missing namespace, object,
+// check who may do what: callers apply the visibility rule (a private namespace is seen
+// by its owner project and admins) and the metadef policies first. Errors carry Glance's messages: ENOTFOUND for a missing namespace, object,
 // property, tag, resource type or association; ECONFLICT for a duplicate name; EINVALID
 // for a bad filter. Times are set by the store.
 type MetadefService interface {
@@ -169,15 +169,3 @@ type MetadefService interface {
 	// since). Concurrent callers on a shared database seed it once.
 	SeedMetadefs(ctx context.Context, resourceTypes []*MetadefResourceType, namespaces []*MetadefSeedNamespace) (bool, error)
 }
-
-// CanSeeMetadefNamespace reports whether p may see ns: admins see all, everyone sees public
-// namespaces, and the owner project sees its private ones (glance.db's
-// _is_namespace_visible). Where a caller may not see a namespace the API answers 404.
-func CanSeeMetadefNamespace(p *Principal, ns *MetadefNamespace) bool {
-	return p.IsAdmin() || ns.Owner == "" || ns.Visibility == MetadefVisibilityPublic ||
-		(p.ProjectID != "" && p.ProjectID == ns.Owner)
-}
-
-// CanModifyMetadefs reports whether p may create, change or delete metadata definitions:
-// Glance's legacy default policy for every metadef write is "role:admin" (metadef_admin).
-func CanModifyMetadefs(p *Principal) bool { return p.IsAdmin() }

@@ -56,17 +56,23 @@ func (s *Server) handleNamespaceList(w http.ResponseWriter, r *http.Request) err
 		f.Limit = min(n, metadefLimitMax)
 	}
 	p := imageCaller(r)
+	if err := s.enforceMetadef(r, "get_metadef_namespaces", nil); err != nil {
+		return err
+	}
+	if err := s.enforceMetadef(r, "list_metadef_resource_types", nil); err != nil {
+		return err
+	}
 	if marker := q.Get("marker"); marker != "" {
 		ns, err := s.Metadefs.FindNamespace(r.Context(), marker)
 		if err != nil {
 			return err
 		}
-		if !glimpse.CanSeeMetadefNamespace(p, ns) {
+		if !s.canSeeNamespace(p, ns) {
 			return errExplained(http.StatusForbidden, "Forbidding request, metadata definition namespace=%s is not visible.", marker)
 		}
 		f.Marker = marker
 	}
-	f.Viewer = glimpse.ViewerOf(p)
+	f.Viewer = s.viewer(p)
 	if f.Limit == 0 {
 		// A zero limit lists nothing (paginate_query with limit 0).
 		f.Limit = -1
@@ -78,13 +84,17 @@ func (s *Server) handleNamespaceList(w http.ResponseWriter, r *http.Request) err
 			return err
 		}
 	}
-	items := make([]pyObject, len(list))
-	for i, ns := range list {
+	// Glance filters the page by get_metadef_namespace (after paging, so a page may be short).
+	items := make([]pyObject, 0, len(list))
+	for _, ns := range list {
+		if s.authz().Authorize(p, "get_metadef_namespace", metadefTarget(p, ns)) != nil {
+			continue
+		}
 		o := namespaceBaseView(ns)
 		if len(ns.Associations) > 0 {
 			o = append(o, pyField{"resource_type_associations", associationsView(ns.Associations)})
 		}
-		items[i] = append(o, pyField{"self", namespaceHref(ns.Namespace)}, pyField{"schema", "/v2/schemas/metadefs/namespace"})
+		items = append(items, append(o, pyField{"self", namespaceHref(ns.Namespace)}, pyField{"schema", "/v2/schemas/metadefs/namespace"}))
 	}
 	body := pyObject{{"namespaces", items}}
 	params := metadefQueryOf(r.URL.RawQuery)
@@ -179,7 +189,7 @@ func (s *Server) handleNamespaceCreate(w http.ResponseWriter, r *http.Request) e
 	if err := json.Unmarshal(body.raw, &in); err != nil {
 		return bodyError(err)
 	}
-	if err := metadefAuthorize(r, "add_metadef_namespace"); err != nil {
+	if err := s.enforceMetadef(r, "add_metadef_namespace", nil); err != nil {
 		return err
 	}
 	for _, part := range []struct {
@@ -192,7 +202,7 @@ func (s *Server) handleNamespaceCreate(w http.ResponseWriter, r *http.Request) e
 		{len(in.Tags) > 0, "add_metadef_tag"},
 	} {
 		if part.present {
-			if err := metadefAuthorize(r, part.action); err != nil {
+			if err := s.enforceMetadef(r, part.action, nil); err != nil {
 				return err
 			}
 		}
@@ -295,8 +305,14 @@ func (s *Server) handleNamespaceShow(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if !glimpse.CanSeeMetadefNamespace(imageCaller(r), ns) {
+	if !s.canSeeNamespace(imageCaller(r), ns) {
 		return errDefault(http.StatusNotFound)
+	}
+	for _, action := range []string{"get_metadef_namespace", "list_metadef_resource_types", "get_metadef_objects",
+		"get_metadef_properties", "get_metadef_tags"} {
+		if err := s.enforceMetadef(r, action, ns); err != nil {
+			return err
+		}
 	}
 	objects, err := s.Metadefs.FindObjects(ctx, name)
 	if err != nil {
@@ -383,10 +399,7 @@ func (s *Server) handleNamespaceUpdate(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	if _, err := s.visibleNamespace(r); err != nil {
-		return err
-	}
-	if err := metadefAuthorize(r, "modify_metadef_namespace"); err != nil {
+	if _, err := s.visibleNamespaceFor(r, "modify_metadef_namespace"); err != nil {
 		return err
 	}
 	in := namespaceFromBody(r, body)
@@ -406,11 +419,8 @@ func (s *Server) handleNamespaceUpdate(w http.ResponseWriter, r *http.Request) e
 // handleNamespaceDelete answers DELETE /v2/metadefs/namespaces/{namespace} (204); a
 // protected namespace is 403.
 func (s *Server) handleNamespaceDelete(w http.ResponseWriter, r *http.Request) error {
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "delete_metadef_namespace")
 	if err != nil {
-		return err
-	}
-	if err := metadefAuthorize(r, "delete_metadef_namespace"); err != nil {
 		return err
 	}
 	if ns.Protected {
@@ -432,15 +442,12 @@ func errNamespaceProtected(name string) error {
 // protection message, as Glance).
 func (s *Server) handleNamespaceContentDelete(part string) imageHandler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		ns, err := s.visibleNamespace(r)
+		ns, err := s.visibleNamespaceFor(r, "delete_metadef_namespace")
 		if err != nil {
 			return err
 		}
-		if err := metadefAuthorize(r, "delete_metadef_namespace"); err != nil {
-			return err
-		}
 		if part == glimpse.MetadefTags {
-			if err := metadefAuthorize(r, "delete_metadef_tags"); err != nil {
+			if err := s.enforceMetadef(r, "delete_metadef_tags", ns); err != nil {
 				return err
 			}
 		}

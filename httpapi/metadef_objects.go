@@ -15,7 +15,7 @@ var propertyReadOnly = []string{"created_at", "updated_at"}
 // handleObjectList answers GET …/objects: {"objects": [...], "schema": "v2/schemas/metadefs/objects"}
 // (Glance's link has no leading slash).
 func (s *Server) handleObjectList(w http.ResponseWriter, r *http.Request) error {
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "get_metadef_objects")
 	if err != nil {
 		return err
 	}
@@ -39,11 +39,8 @@ func (s *Server) handleObjectCreate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "add_metadef_object")
 	if err != nil {
-		return err
-	}
-	if err := metadefAuthorize(r, "add_metadef_object"); err != nil {
 		return err
 	}
 	o, err := objectFrom(body.raw)
@@ -68,7 +65,7 @@ func writeObject(w http.ResponseWriter, status int, ns string, o *glimpse.Metade
 
 // handleObjectShow answers GET …/objects/{object_name}.
 func (s *Server) handleObjectShow(w http.ResponseWriter, r *http.Request) error {
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "get_metadef_object")
 	if err != nil {
 		return err
 	}
@@ -86,11 +83,8 @@ func (s *Server) handleObjectUpdate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "modify_metadef_object")
 	if err != nil {
-		return err
-	}
-	if err := metadefAuthorize(r, "modify_metadef_object"); err != nil {
 		return err
 	}
 	o, err := objectFrom(body.raw)
@@ -107,11 +101,8 @@ func (s *Server) handleObjectUpdate(w http.ResponseWriter, r *http.Request) erro
 // handleObjectDelete answers DELETE …/objects/{object_name} (204; 403 in a protected
 // namespace).
 func (s *Server) handleObjectDelete(w http.ResponseWriter, r *http.Request) error {
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "delete_metadef_object")
 	if err != nil {
-		return err
-	}
-	if err := metadefAuthorize(r, "delete_metadef_object"); err != nil {
 		return err
 	}
 	name := r.PathValue("object_name")
@@ -130,7 +121,7 @@ func (s *Server) handleObjectDelete(w http.ResponseWriter, r *http.Request) erro
 
 // handlePropertyList answers GET …/properties: {"properties": {name: definition, …}}.
 func (s *Server) handlePropertyList(w http.ResponseWriter, r *http.Request) error {
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "get_metadef_properties")
 	if err != nil {
 		return err
 	}
@@ -180,11 +171,8 @@ func (s *Server) handlePropertyCreate(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "add_metadef_property")
 	if err != nil {
-		return err
-	}
-	if err := metadefAuthorize(r, "add_metadef_property"); err != nil {
 		return err
 	}
 	p := propertyFromBody(body)
@@ -197,12 +185,15 @@ func (s *Server) handlePropertyCreate(w http.ResponseWriter, r *http.Request) er
 // handlePropertyShow answers GET …/properties/{property_name}; with ?resource_type=<rt> the
 // name must carry that association's prefix, which is stripped before the lookup.
 func (s *Server) handlePropertyShow(w http.ResponseWriter, r *http.Request) error {
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "get_metadef_property")
 	if err != nil {
 		return err
 	}
 	name := r.PathValue("property_name")
 	if rt := r.URL.Query().Get("resource_type"); rt != "" {
+		if err := s.enforceMetadef(r, "get_metadef_resource_type", ns); err != nil {
+			return err
+		}
 		var assoc *glimpse.MetadefAssociation
 		for i := range ns.Associations {
 			if ns.Associations[i].Name == rt {
@@ -235,11 +226,8 @@ func (s *Server) handlePropertyUpdate(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "modify_metadef_property")
 	if err != nil {
-		return err
-	}
-	if err := metadefAuthorize(r, "modify_metadef_property"); err != nil {
 		return err
 	}
 	p := propertyFromBody(body)
@@ -253,11 +241,8 @@ func (s *Server) handlePropertyUpdate(w http.ResponseWriter, r *http.Request) er
 // handlePropertyDelete answers DELETE …/properties/{property_name} (204; 403 in a
 // protected namespace).
 func (s *Server) handlePropertyDelete(w http.ResponseWriter, r *http.Request) error {
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "remove_metadef_property")
 	if err != nil {
-		return err
-	}
-	if err := metadefAuthorize(r, "remove_metadef_property"); err != nil {
 		return err
 	}
 	name := r.PathValue("property_name")

@@ -45,15 +45,37 @@ func (s *Server) routeMetadefs(mux *http.ServeMux) {
 	route(ns+"/tags/{tag_name}", get(s.handleMetadefTagShow), post(s.handleMetadefTagCreate), put(s.handleMetadefTagUpdate), del(s.handleMetadefTagDelete))
 }
 
-// metadefAuthorize applies Glance's legacy metadef policy: reads are open to everyone
-// (visibility is checked separately), writes need the admin role. action names the policy
-// in the 403 message, as oslo.policy does.
-func metadefAuthorize(r *http.Request, action string) error {
+// metadefTarget is the policy target Glance's MetadefAPIPolicy builds: the namespace's
+// owner and visibility, or the caller's project when there is no namespace yet.
+func metadefTarget(p *glimpse.Principal, ns *glimpse.MetadefNamespace) glimpse.PolicyTarget {
+	if ns == nil {
+		return glimpse.PolicyTarget{"project_id": noneIfEmpty(p.ProjectID)}
+	}
+	return glimpse.PolicyTarget{"project_id": noneIfEmpty(ns.Owner), "visibility": ns.Visibility}
+}
+
+// enforceMetadef is MetadefAPIPolicy._enforce: a denied action is 404 (webob's default
+// body) when the caller may not get_metadef_namespace either, and otherwise 403 with the
+// policy's message ("You are not authorized to complete <action> action.").
+func (s *Server) enforceMetadef(r *http.Request, action string, ns *glimpse.MetadefNamespace) error {
 	p := imageCaller(r)
-	if strings.HasPrefix(action, "get_") || strings.HasPrefix(action, "list_") || glimpse.CanModifyMetadefs(p) {
+	target := metadefTarget(p, ns)
+	err := s.authz().Authorize(p, action, target)
+	if err == nil {
 		return nil
 	}
-	return errExplained(http.StatusForbidden, "You are not authorized to complete %s action.", action)
+	if action == "get_metadef_namespace" || s.authz().Authorize(p, "get_metadef_namespace", target) != nil {
+		return errDefault(http.StatusNotFound)
+	}
+	return errExplained(http.StatusForbidden, "%s", glimpse.ErrorMessage(err))
+}
+
+// canSeeNamespace is Glance's database-level visibility (_is_namespace_visible): admins
+// (context_is_admin) see all, everyone sees public namespaces and those without an owner,
+// the owner project its private ones.
+func (s *Server) canSeeNamespace(p *glimpse.Principal, ns *glimpse.MetadefNamespace) bool {
+	return s.isAdmin(p) || ns.Owner == "" || ns.Visibility == glimpse.MetadefVisibilityPublic ||
+		(p.ProjectID != "" && p.ProjectID == ns.Owner)
 }
 
 // visibleNamespace returns the namespace the path names when the caller may see it, and
@@ -61,9 +83,21 @@ func metadefAuthorize(r *http.Request, action string) error {
 func (s *Server) visibleNamespace(r *http.Request) (*glimpse.MetadefNamespace, error) {
 	name := r.PathValue("namespace")
 	ns, err := s.Metadefs.FindNamespace(r.Context(), name)
-	if glimpse.ErrorCode(err) == glimpse.ENOTFOUND || (err == nil && !glimpse.CanSeeMetadefNamespace(imageCaller(r), ns)) {
+	if glimpse.ErrorCode(err) == glimpse.ENOTFOUND || (err == nil && !s.canSeeNamespace(imageCaller(r), ns)) {
 		return nil, errExplained(http.StatusNotFound, "Namespace %s not found", name)
 	} else if err != nil {
+		return nil, err
+	}
+	return ns, nil
+}
+
+// visibleNamespaceFor is visibleNamespace followed by the policy check of action on it.
+func (s *Server) visibleNamespaceFor(r *http.Request, action string) (*glimpse.MetadefNamespace, error) {
+	ns, err := s.visibleNamespace(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.enforceMetadef(r, action, ns); err != nil {
 		return nil, err
 	}
 	return ns, nil

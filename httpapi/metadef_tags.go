@@ -39,7 +39,7 @@ func (s *Server) handleMetadefTagList(w http.ResponseWriter, r *http.Request) er
 		}
 		f.Limit = n
 	}
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "get_metadef_tags")
 	if err != nil {
 		return err
 	}
@@ -63,11 +63,8 @@ func (s *Server) handleMetadefTagsCreate(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "add_metadef_tags")
 	if err != nil {
-		return err
-	}
-	if err := metadefAuthorize(r, "add_metadef_tags"); err != nil {
 		return err
 	}
 	var names []string
@@ -111,7 +108,7 @@ func (s *Server) handleMetadefTagCreate(w http.ResponseWriter, r *http.Request) 
 	if err := metadefTagSchema.validate(map[string]any{"name": name}); err != nil {
 		return err
 	}
-	if err := metadefAuthorize(r, "add_metadef_tag"); err != nil {
+	if err := s.enforceMetadef(r, "add_metadef_tag", ns); err != nil {
 		return err
 	}
 	tags, err := s.Metadefs.CreateTags(r.Context(), ns.Namespace, []string{name}, true)
@@ -124,7 +121,7 @@ func (s *Server) handleMetadefTagCreate(w http.ResponseWriter, r *http.Request) 
 
 // handleMetadefTagShow answers GET …/tags/{tag_name}.
 func (s *Server) handleMetadefTagShow(w http.ResponseWriter, r *http.Request) error {
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "get_metadef_tag")
 	if err != nil {
 		return err
 	}
@@ -143,11 +140,8 @@ func (s *Server) handleMetadefTagUpdate(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "modify_metadef_tag")
 	if err != nil {
-		return err
-	}
-	if err := metadefAuthorize(r, "modify_metadef_tag"); err != nil {
 		return err
 	}
 	name := r.PathValue("tag_name")
@@ -161,11 +155,8 @@ func (s *Server) handleMetadefTagUpdate(w http.ResponseWriter, r *http.Request) 
 
 // handleMetadefTagDelete answers DELETE …/tags/{tag_name} (204; 403 in a protected namespace).
 func (s *Server) handleMetadefTagDelete(w http.ResponseWriter, r *http.Request) error {
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "delete_metadef_tag")
 	if err != nil {
-		return err
-	}
-	if err := metadefAuthorize(r, "delete_metadef_tag"); err != nil {
 		return err
 	}
 	name := r.PathValue("tag_name")
@@ -184,6 +175,9 @@ func (s *Server) handleMetadefTagDelete(w http.ResponseWriter, r *http.Request) 
 
 // handleResourceTypeList answers GET /v2/metadefs/resource_types.
 func (s *Server) handleResourceTypeList(w http.ResponseWriter, r *http.Request) error {
+	if err := s.enforceMetadef(r, "list_metadef_resource_types", nil); err != nil {
+		return err
+	}
 	types, err := s.Metadefs.FindResourceTypes(r.Context())
 	if err != nil {
 		return err
@@ -198,7 +192,7 @@ func (s *Server) handleResourceTypeList(w http.ResponseWriter, r *http.Request) 
 
 // handleAssociationList answers GET …/resource_types: the namespace's associations.
 func (s *Server) handleAssociationList(w http.ResponseWriter, r *http.Request) error {
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "list_metadef_resource_types")
 	if err != nil {
 		return err
 	}
@@ -213,11 +207,8 @@ func (s *Server) handleAssociationCreate(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "add_metadef_resource_type_association")
 	if err != nil {
-		return err
-	}
-	if err := metadefAuthorize(r, "add_metadef_resource_type_association"); err != nil {
 		return err
 	}
 	a := &glimpse.MetadefAssociation{Name: body.str("name"), Prefix: body.str("prefix"), PropertiesTarget: body.str("properties_target")}
@@ -231,11 +222,8 @@ func (s *Server) handleAssociationCreate(w http.ResponseWriter, r *http.Request)
 // handleAssociationDelete answers DELETE …/resource_types/{resource_type} (204; 404
 // "Failed to find resource type <rt> to delete"; 403 in a protected namespace).
 func (s *Server) handleAssociationDelete(w http.ResponseWriter, r *http.Request) error {
-	ns, err := s.visibleNamespace(r)
+	ns, err := s.visibleNamespaceFor(r, "remove_metadef_resource_type_association")
 	if err != nil {
-		return err
-	}
-	if err := metadefAuthorize(r, "remove_metadef_resource_type_association"); err != nil {
 		return err
 	}
 	rt := r.PathValue("resource_type")
