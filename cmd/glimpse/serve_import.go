@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/glimpse-image/glimpse"
 	"github.com/glimpse-image/glimpse/imagedata"
@@ -28,6 +31,7 @@ func openImport(cfg *Config, db *sqlstore.DB, stores []glimpse.Store, logger *sl
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("staging area: %w", err)
 	}
+	removeStaleTempFiles(staging.Dir(), logger)
 	filter, err := cfg.uriFilter()
 	if err != nil {
 		return nil, nil, nil, err
@@ -43,4 +47,27 @@ func openImport(cfg *Config, db *sqlstore.DB, stores []glimpse.Store, logger *sl
 	}
 	runner.Exec = importer
 	return data, importer, runner, nil
+}
+
+// staleAfter is how long a partial file in the staging directory goes unmodified before
+// it is taken for the leftover of a process that died while writing it.
+const staleAfter = time.Hour
+
+// removeStaleTempFiles deletes the partial files (".put-*") a crashed process left in dir.
+// Files still being written, perhaps by another node sharing the directory, are recent.
+func removeStaleTempFiles(dir string, logger *slog.Logger) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".put-") {
+			continue
+		}
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleAfter {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
+				logger.Info("removed a partial staging file left by a stopped process", "file", e.Name())
+			}
+		}
+	}
 }
