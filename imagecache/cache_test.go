@@ -379,3 +379,77 @@ func TestUnsafeIDsAreRefused(t *testing.T) {
 		t.Fatalf("cached %v", got)
 	}
 }
+
+func TestConcurrentDownloadsFillOnce(t *testing.T) {
+	e := newEnv(t, 0)
+	data := blob(500_000, 13)
+	img := e.addImage("cdcdcdcd-0000-0000-0000-000000000000", data)
+	first, err := e.cached.Download(context.Background(), img, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := first.(*teeReader); !ok {
+		t.Fatalf("the first download is not copied into the cache (%T)", first)
+	}
+	var wg sync.WaitGroup
+	results := make([][]byte, 4)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rc, err := e.cached.Download(context.Background(), img, 0, -1)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer rc.Close()
+			if _, tee := rc.(*teeReader); tee {
+				t.Error("a second copy of an image being filled was started")
+			}
+			results[i], _ = io.ReadAll(rc)
+		}()
+	}
+	wg.Wait()
+	got, err := io.ReadAll(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+	for i, r := range append(results, got) {
+		if !bytes.Equal(r, data) {
+			t.Fatalf("download %d: wrong bytes", i)
+		}
+	}
+	if ids := e.cachedIDs(); !slices.Equal(ids, []string{img.ID}) {
+		t.Fatalf("cached = %v", ids)
+	}
+}
+
+// failingReader returns its data, then an error instead of io.EOF.
+type failingReader struct{ r io.Reader }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err == io.EOF {
+		return n, io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+func (f *failingReader) Close() error { return nil }
+
+func TestReadErrorIsNotCached(t *testing.T) {
+	e := newEnv(t, 0)
+	data := blob(1000, 14)
+	img := e.addImage("efefefef-0000-0000-0000-000000000000", data)
+	rc := e.cache.Tee(img, &failingReader{bytes.NewReader(data)})
+	if _, err := io.Copy(io.Discard, rc); err == nil {
+		t.Fatal("the read error was not passed on")
+	}
+	rc.Close()
+	if ids := e.cachedIDs(); len(ids) != 0 {
+		t.Fatalf("cached after a read error: %v", ids)
+	}
+	if files := e.incompleteFiles(); len(files) != 0 {
+		t.Fatalf("incomplete files left: %v", files)
+	}
+}
