@@ -49,6 +49,9 @@ func (s *Server) handleImageStage(w http.ResponseWriter, r *http.Request) error 
 	if !glimpse.CanModifyImage(imageCaller(r), img) {
 		return errNotOwner()
 	}
+	if err := s.enforceStageQuotas(r); err != nil {
+		return err
+	}
 	if _, err := s.Importer.Stage(r.Context(), id, r.Body, r.ContentLength); err != nil {
 		if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
 			return errImageNotFound(id)
@@ -133,6 +136,9 @@ func (s *Server) handleImageImport(w http.ResponseWriter, r *http.Request) error
 	}
 	req.URI, _ = method["uri"].(string)
 
+	if err := s.enforceImportQuotas(r); err != nil {
+		return err
+	}
 	// Glance answers 404 for an image the caller cannot see before anything else.
 	if _, err := s.imageOr404(r, req.ImageID); err != nil {
 		return err
