@@ -106,4 +106,8 @@ type ImportRequest struct {
 	Body                 map[string]any // the request body, kept as the task input's import_req
 	RequestID            string         // x-openstack-request-id of the call
 	Caller               *Principal
+	// Authorize, when set, decides whether Caller may run this import on img (the API's
+	// policy); it is called after the image's status checks, as Glance does. Nil applies
+	// the default rules: copy-image for admins, the other methods for who may modify img.
+	Authorize func(img *Image) error
 }

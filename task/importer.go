@@ -134,10 +134,15 @@ func (im *Importer) Submit(ctx context.Context, req glimpse.ImportRequest) (*gli
 	if p == nil {
 		p = &glimpse.Principal{}
 	}
-	if req.Method == glimpse.ImportCopyImage && !p.IsAdmin() {
+	switch {
+	case req.Authorize != nil:
+		if err := req.Authorize(img); err != nil {
+			return nil, err
+		}
+	case req.Method == glimpse.ImportCopyImage && !p.IsAdmin():
 		return nil, glimpse.Errorf(glimpse.EFORBIDDEN, "You are not authorized to complete copy_image action.")
-	} else if !glimpse.CanModifyImage(p, img) {
-		return nil, glimpse.Errorf(glimpse.EFORBIDDEN, "You are not permitted to modify 'image' on this image.")
+	case req.Method != glimpse.ImportCopyImage && !glimpse.CanModifyImage(p, img):
+		return nil, glimpse.Errorf(glimpse.EFORBIDDEN, "You do not own this image")
 	}
 	stores, err := im.resolveStores(img, req)
 	if err != nil {
