@@ -24,15 +24,16 @@ import (
 // code runs against an in-process glimpse and, to record answers, against the real
 // Glance and Keystone.
 type cloud struct {
-	t            testing.TB
-	identityURL  string // without /v3
-	imageURL     string
-	adminToken   string
-	adminProject string
-	roles        map[string]string // role name → id
-	suffix       string            // makes names unique on a long-lived reference
-	seq          int
-	created      []string // paths to DELETE as admin when cleaning up (images, users, projects)
+	t             testing.TB
+	identityURL   string // without /v3
+	imageURL      string
+	adminToken    string
+	adminProject  string
+	adminPassword string
+	roles         map[string]string // role name → id
+	suffix        string            // makes names unique on a long-lived reference
+	seq           int
+	created       []string // paths to DELETE as admin when cleaning up (images, users, projects)
 }
 
 // cleanup deletes what the test created, newest first (only needed on a shared reference).
@@ -88,6 +89,7 @@ func newCloud(t testing.TB, identityURL, imageURL, adminPassword string) *cloud 
 	c := &cloud{t: t, identityURL: identityURL, imageURL: imageURL, roles: map[string]string{},
 		suffix: fmt.Sprintf("%x", time.Now().UnixNano()&0xffffff)}
 	c.adminToken, c.adminProject = c.token("admin", adminPassword, "admin")
+	c.adminPassword = adminPassword
 	var roles struct {
 		Roles []struct{ ID, Name string }
 	}
@@ -163,6 +165,24 @@ func (c *cloud) token(user, password, project string) (token, projectID string) 
 	}
 	json.Unmarshal(data, &out)
 	return resp.Header.Get("X-Subject-Token"), out.Token.Project.ID
+}
+
+// systemToken issues a system-scoped token ("scope": {"system": {"all": true}}) for user.
+func (c *cloud) systemToken(user, password string) string {
+	c.t.Helper()
+	body := `{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"` + user +
+		`","domain":{"name":"Default"},"password":"` + password + `"}}},"scope":{"system":{"all":true}}}}`
+	req, _ := http.NewRequest("POST", c.identityURL+"/v3/auth/tokens", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		c.t.Fatalf("system token for %s: %d", user, resp.StatusCode)
+	}
+	return resp.Header.Get("X-Subject-Token")
 }
 
 // persona is one caller: a user with roles in a project, and its token.

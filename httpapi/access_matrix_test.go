@@ -15,12 +15,13 @@ import (
 // answer the real Glance gives (recorded from the reference: testdata/access_matrix_*.json,
 // see recordMatrix). Personas: admin (admin of its own project), the owner project's
 // member and reader, another project's member and reader, and members (projects the image
-// was shared with while it was shared) whose membership is pending, accepted or rejected.
+// was shared with while it was shared) whose membership is pending, accepted or rejected,
+// and the admin user with a system-scoped token.
 // Non-shared visibilities are set by the admin after the sharing, so those projects keep
 // their membership rows, as they would in Glance.
 
 var (
-	matrixPersonas     = []string{"admin", "owner_member", "owner_reader", "other_member", "other_reader", "member_pending", "member_accepted", "member_rejected"}
+	matrixPersonas     = []string{"admin", "owner_member", "owner_reader", "other_member", "other_reader", "member_pending", "member_accepted", "member_rejected", "system_admin"}
 	matrixVisibilities = []string{"public", "private", "shared", "community"}
 	matrixOperations   = []string{"list", "show", "download", "update", "delete", "add_member", "accept"}
 )
@@ -44,6 +45,7 @@ func newMatrixWorld(c *cloud) *matrixWorld {
 		w.personas["member_"+status] = c.newPersona("member-"+status, c.newProject("rbac-"+status), "member")
 	}
 	w.personas["admin"] = w.admin
+	w.personas["system_admin"] = persona{name: "system_admin", token: c.systemToken("admin", c.adminPassword), project: "no-project"}
 	return w
 }
 

@@ -153,3 +153,20 @@ func (pp imagePatchPolicy) locations(img *glimpse.Image, remove bool) error {
 }
 
 func (pp imagePatchPolicy) isAdmin() bool { return pp.s.isAdmin(pp.p) }
+
+// callerAllowed checks a policy whose target is the caller's own project (tasks, stores
+// detail: Glance passes no object the default rules read).
+func (s *Server) callerAllowed(p *glimpse.Principal, action string) bool {
+	return s.authz().Authorize(p, action, glimpse.PolicyTarget{"project_id": noneIfEmpty(p.ProjectID)}) == nil
+}
+
+// enforceImport is the policy of POST /v2/images/{id}/import: copy_image for copy-image,
+// modify_image for the other methods (404/403 as enforceImage). Glance's legacy owner
+// check stays with the importer.
+func (s *Server) enforceImport(p *glimpse.Principal, method string, img *glimpse.Image) error {
+	action := "modify_image"
+	if method == glimpse.ImportCopyImage {
+		action = "copy_image"
+	}
+	return s.enforceImage(p, action, img)
+}

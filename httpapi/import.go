@@ -46,8 +46,8 @@ func (s *Server) handleImageStage(w http.ResponseWriter, r *http.Request) error 
 	if s.Importer == nil {
 		return errDefault(http.StatusNotFound)
 	}
-	if !glimpse.CanModifyImage(imageCaller(r), img) {
-		return errNotOwner()
+	if err := s.enforceMutation(imageCaller(r), "modify_image", img, errNotOwner()); err != nil {
+		return err
 	}
 	if err := s.enforceStageQuotas(r); err != nil {
 		return err
@@ -136,12 +136,24 @@ func (s *Server) handleImageImport(w http.ResponseWriter, r *http.Request) error
 	}
 	req.URI, _ = method["uri"].(string)
 
+	// Glance answers 404 for an image the caller cannot see before anything else.
+	img, err := s.imageOr404(r, req.ImageID)
+	if err != nil {
+		return err
+	}
+	// The policy (copy_image or modify_image); the importer then applies Glance's legacy
+	// owner check (not for copy-image) after its status checks.
+	if err := s.enforceImport(imageCaller(r), nameStr, img); err != nil {
+		return err
+	}
 	if err := s.enforceImportQuotas(r); err != nil {
 		return err
 	}
-	// Glance answers 404 for an image the caller cannot see before anything else.
-	if _, err := s.imageOr404(r, req.ImageID); err != nil {
-		return err
+	req.Authorize = func(img *glimpse.Image) error {
+		if req.Method != glimpse.ImportCopyImage && !s.legacyMutable(req.Caller, img) {
+			return errNotOwner()
+		}
+		return nil
 	}
 	if _, err := s.Importer.Submit(r.Context(), req); err != nil {
 		return err

@@ -56,7 +56,7 @@ func (s *Server) handleInfoStores(w http.ResponseWriter, r *http.Request) error 
 // handleInfoStoresDetail answers GET /v2/info/stores/detail ("List stores detail"),
 // admins only.
 func (s *Server) handleInfoStoresDetail(w http.ResponseWriter, r *http.Request) error {
-	if !imageCaller(r).IsAdmin() {
+	if !s.callerAllowed(imageCaller(r), "stores_info_detail") {
 		return errExplained(http.StatusForbidden, "You are not authorized to complete stores_info_detail action.")
 	}
 	stores := make([]pyObject, 0, len(s.Stores))

@@ -135,7 +135,7 @@ func errTasksForbidden() *webobError {
 
 // handleTaskShow answers GET /v2/tasks/{task_id} ("Show task"), admins only.
 func (s *Server) handleTaskShow(w http.ResponseWriter, r *http.Request) error {
-	if !imageCaller(r).IsAdmin() {
+	if !s.callerAllowed(imageCaller(r), "tasks_api_access") {
 		return errTasksForbidden()
 	}
 	id := r.PathValue("task_id")
@@ -161,7 +161,7 @@ const (
 // handleTaskList answers GET /v2/tasks ("List tasks"), admins only: newest first, with
 // limit, marker, status and type filters and a "next" link while a page is full.
 func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
-	if !imageCaller(r).IsAdmin() {
+	if !s.callerAllowed(imageCaller(r), "tasks_api_access") {
 		return errTasksForbidden()
 	}
 	q := r.URL.Query()
