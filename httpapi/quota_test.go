@@ -68,3 +68,37 @@ func TestImageSizeAndUploadingQuotas(t *testing.T) {
 	e.server.Quotas.ImageCountUploading = 1
 	e.upload("demo", second, "data")
 }
+
+func TestStageAndImportQuotas(t *testing.T) {
+	e := newImageEnv(t)
+	e.withImport(nil)
+	e.server.Quotas = &Quotas{ImageSizeTotal: -1, ImageStageTotal: 0, ImageCountTotal: -1, ImageCountUploading: -1, Usage: e.db}
+	body := `{"name": "st", "disk_format": "raw", "container_format": "bare"}`
+	a, b := e.createImage("demo", body), e.createImage("demo", body)
+	stage := func(id string) *imageResponse {
+		return e.do("demo", "PUT", "/v2/images/"+id+"/stage", strings.Repeat("s", 2<<20), "Content-Type: application/octet-stream")
+	}
+	mustStatus(t, stage(a), http.StatusNoContent) // checked before the data arrives
+	r := stage(b)
+	mustStatus(t, r, http.StatusRequestEntityTooLarge)
+	if !strings.Contains(string(r.Body), "[Resource image_stage_total is over limit of 0 due to current usage 2 and delta 0]") {
+		t.Fatalf("413 body: %s", r.Body)
+	}
+	e.server.Quotas = &Quotas{ImageSizeTotal: -1, ImageStageTotal: -1, ImageCountTotal: -1, ImageCountUploading: 1, Usage: e.db}
+	r = stage(b)
+	mustStatus(t, r, http.StatusRequestEntityTooLarge)
+	if !strings.Contains(string(r.Body), "[Resource image_count_uploading is over limit of 1 due to current usage 2 and delta 0]") {
+		t.Fatalf("413 body: %s", r.Body)
+	}
+	if st := e.do("demo", "GET", "/v2/images/"+b, "").json(t)["status"]; st != "queued" {
+		t.Fatalf("status after a refused stage = %v", st)
+	}
+
+	e.server.Quotas = &Quotas{ImageSizeTotal: 0, ImageStageTotal: -1, ImageCountTotal: -1, ImageCountUploading: -1, Usage: e.db}
+	e.upload("demo", e.createImage("demo", body), strings.Repeat("u", 1<<20)) // usage 1 MiB > 0
+	r = e.do("demo", "POST", "/v2/images/"+a+"/import", `{"method": {"name": "glance-direct"}}`, "Content-Type: application/json")
+	mustStatus(t, r, http.StatusRequestEntityTooLarge)
+	if !strings.Contains(string(r.Body), "[Resource image_size_total is over limit of 0 due to current usage 1 and delta 0]") {
+		t.Fatalf("413 body: %s", r.Body)
+	}
+}

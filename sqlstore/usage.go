@@ -15,7 +15,8 @@ const copyingClause = `EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id
 	AND p.name = 'os_glance_importing_to_stores' AND p.value <> '')`
 
 // ImageUsage returns what the images of project owner consume, as Glance counts it for
-// its quotas: data size once per location (not deleted ones) over images not killed or
+// its quotas: data size once per location (not deleted ones, nor the staging area's
+// "staged" record, which Glance keeps outside the locations) over images not killed or
 // deleted; staged bytes of images uploading or importing or being copied; the number of
 // images not killed or deleted; the number saving, uploading, importing or being copied.
 func (db *DB) ImageUsage(ctx context.Context, owner string) (*glimpse.ImageUsage, error) {
@@ -32,7 +33,7 @@ func (db *DB) ImageUsage(ctx context.Context, owner string) (*glimpse.ImageUsage
 		{&u.SizeTotal, `SELECT COALESCE(SUM(images.size), 0) FROM images
 			JOIN image_locations l ON l.image_id = images.id
 			WHERE images.owner = ? AND images.size > 0 AND images.status NOT IN ('killed', 'deleted')
-			AND l.status <> 'deleted'`},
+			AND l.status NOT IN ('deleted', 'staged')`},
 		{&u.StageTotal, `SELECT COALESCE(SUM(size), 0) FROM images
 			WHERE owner = ? AND size > 0 AND (status IN ('uploading', 'importing')
 			OR (status NOT IN ('uploading', 'importing', 'killed', 'deleted') AND ` + copyingClause + `))`},

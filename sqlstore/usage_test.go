@@ -41,7 +41,13 @@ func testImageUsage(t *testing.T, db *DB) {
 	mk("p1", glimpse.ImageStatusActive, 5<<20, 1, map[string]string{glimpse.PropImportingToStores: "backup"}) // being copied
 	mk("p1", glimpse.ImageStatusQueued, -1, 0, nil)
 	mk("p1", glimpse.ImageStatusSaving, 0, 0, nil)
-	mk("p1", glimpse.ImageStatusUploading, 3<<20, 0, nil)
+	staged := mk("p1", glimpse.ImageStatusUploading, 3<<20, 0, nil)
+	if _, err := db.UpdateImage(ctx, staged.ID, func(img *glimpse.Image) error {
+		img.Locations = []glimpse.Location{{URL: "file:///staging/x", StoreID: glimpse.StagingStoreID, Status: "staged"}}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	mk("p1", glimpse.ImageStatusImporting, 4<<20, 0, nil)
 	mk("p1", glimpse.ImageStatusKilled, 7<<20, 1, nil)
 	gone := mk("p1", glimpse.ImageStatusActive, 8<<20, 1, nil)
