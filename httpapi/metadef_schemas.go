@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
 // The metadefs schemas are the bodies the real Glance 25 serves at
@@ -88,7 +89,7 @@ func (m *metadefSchema) validate(inst any) error {
 		return fmt.Errorf("validate %s schema: %w", m.name, err)
 	}
 	leaf := m.bestLeaf(ve)
-	return errExplained(http.StatusBadRequest, "Provided object does not match schema '%s': %s", m.name, m.pyError(leaf, inst))
+	return errExplained(http.StatusBadRequest, "Provided object does not match schema '%s': %s", m.name, m.pyError(ve, leaf, inst))
 }
 
 // bestLeaf picks the error Python's jsonschema.best_match would (see the image schema's).
@@ -124,22 +125,24 @@ func (m *metadefSchema) bestLeaf(ve *jsonschema.ValidationError) *jsonschema.Val
 	return leaves[0]
 }
 
-// pyError renders e as Python jsonschema's str(ValidationError) against this schema.
-func (m *metadefSchema) pyError(e *jsonschema.ValidationError, inst any) string {
+// pyError renders e, a leaf of root, as Python jsonschema's str(ValidationError) against
+// this schema.
+func (m *metadefSchema) pyError(root, e *jsonschema.ValidationError, inst any) string {
 	value := lookupInstance(inst, e.InstanceLocation)
-	schemaPath := schemaPointer(e.SchemaURL)
-	subschema := lookupSchema(m.doc, schemaPath)
+	subschema := lookupSchema(m.doc, schemaPointer(e.SchemaURL))
+	schemaPath := m.pySchemaPath(root, e)
 	keyword := ""
 	if kp := e.ErrorKind.KeywordPath(); len(kp) > 0 {
 		keyword = kp[0]
 	}
 	var b strings.Builder
-	b.WriteString(pyErrorMessage(e, value))
+	b.WriteString(metadefErrorMessage(e, value, subschema))
 	b.WriteString("\n\nFailed validating ")
 	b.WriteString(pyStrRepr(keyword))
 	b.WriteString(" in schema")
-	for _, p := range schemaPath {
-		b.WriteString("[" + pyIndexRepr(p, false) + "]")
+	for i, p := range schemaPath {
+		inList := i > 0 && (schemaPath[i-1] == "allOf" || schemaPath[i-1] == "anyOf" || schemaPath[i-1] == "oneOf")
+		b.WriteString("[" + pyIndexRepr(p, inList) + "]")
 	}
 	b.WriteString(":\n")
 	b.WriteString(indentLines(pyPformat(subschema, 72), "    "))
@@ -151,4 +154,71 @@ func (m *metadefSchema) pyError(e *jsonschema.ValidationError, inst any) string 
 	b.WriteString(":\n")
 	b.WriteString(indentLines(pyPformat(value, 72), "    "))
 	return b.String()
+}
+
+// metadefErrorMessage is Python jsonschema's message for e, for the keywords the metadefs
+// schemas use beyond the image schema's (pyErrorMessage).
+func metadefErrorMessage(e *jsonschema.ValidationError, value, subschema any) (msg string) {
+	sub, _ := subschema.(map[string]any)
+	switch e.ErrorKind.(type) {
+	case *kind.Minimum:
+		return fmt.Sprintf("%s is less than the minimum of %s", pyRepr(value), pyRepr(sub["minimum"]))
+	case *kind.Maximum:
+		return fmt.Sprintf("%s is greater than the maximum of %s", pyRepr(value), pyRepr(sub["maximum"]))
+	case *kind.MinItems:
+		return fmt.Sprintf("%s is too short", pyRepr(value))
+	case *kind.MaxItems:
+		return fmt.Sprintf("%s is too long", pyRepr(value))
+	case *kind.UniqueItems:
+		return fmt.Sprintf("%s has non-unique elements", pyRepr(value))
+	}
+	defer func() {
+		if recover() != nil { // a keyword pyErrorMessage does not know
+			msg = fmt.Sprintf("%s is not valid under the given schema", pyRepr(value))
+		}
+	}()
+	return pyErrorMessage(e, value)
+}
+
+// pySchemaPath is the schema path Python's jsonschema reports for leaf: "$ref" is
+// transparent there, so a path into a referenced definition continues from the place of
+// the reference ("properties/properties/additionalProperties", not
+// "definitions/property/additionalProperties").
+func (m *metadefSchema) pySchemaPath(root, leaf *jsonschema.ValidationError) []string {
+	var chain []*jsonschema.ValidationError
+	var find func(e *jsonschema.ValidationError) bool
+	find = func(e *jsonschema.ValidationError) bool {
+		chain = append(chain, e)
+		if e == leaf {
+			return true
+		}
+		for _, c := range e.Causes {
+			if find(c) {
+				return true
+			}
+		}
+		chain = chain[:len(chain)-1]
+		return false
+	}
+	find(root)
+	var from, to []string
+	translate := func(p []string) []string {
+		if from != nil && len(p) >= len(from) && slices.Equal(p[:len(from)], from) {
+			return append(slices.Clone(to), p[len(from):]...)
+		}
+		return p
+	}
+	for _, e := range chain {
+		if _, ok := e.ErrorKind.(*kind.Reference); !ok || e == leaf {
+			continue
+		}
+		holder := schemaPointer(e.SchemaURL)
+		ref, _ := lookupSchema(m.doc, holder).(map[string]any)["$ref"].(string)
+		if !strings.HasPrefix(ref, "#") {
+			continue
+		}
+		to = translate(holder)
+		from = schemaPointer(ref)
+	}
+	return translate(schemaPointer(leaf.SchemaURL))
 }

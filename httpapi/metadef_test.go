@@ -247,6 +247,16 @@ func TestMetadefContents(t *testing.T) {
 	mustStatus(t, e.do("admin", "DELETE", ns+"/resource_types/OS::Brand::New", ""), http.StatusNoContent)
 	mustBody(t, e.do("demo", "GET", ns+"/resource_types", ""), http.StatusOK, `{"resource_type_associations": []}`)
 
+	// Errors inside referenced definitions read as Python's jsonschema reports them.
+	mustBody(t, e.do("admin", "POST", ns+"/objects", `{"name":"o","properties":{"p":{"title":"P","type":"string","minItems":-1}}}`, jsonAccept), http.StatusBadRequest,
+		glanceJSONError(http.StatusBadRequest, "Provided object does not match schema 'object': -1 is less than the minimum of 0\n\n"+
+			"Failed validating 'minimum' in schema['properties']['properties']['additionalProperties']['properties']['minItems']['allOf'][0]:\n"+
+			"    {'minimum': 0, 'type': 'integer'}\n\nOn instance['properties']['p']['minItems']:\n    -1"))
+	mustBody(t, e.do("admin", "POST", ns+"/properties", `{"name":"p","title":"P","type":"string","required":[]}`, jsonAccept), http.StatusBadRequest,
+		glanceJSONError(http.StatusBadRequest, "Provided object does not match schema 'property': [] is too short\n\n"+
+			"Failed validating 'minItems' in schema['properties']['required']:\n    {'items': {'type': 'string'},\n     'minItems': 1,\n"+
+			"     'type': 'array',\n     'uniqueItems': True}\n\nOn instance['required']:\n    []"))
+
 	// Objects.
 	mustBody(t, e.do("admin", "POST", ns+"/objects", `{"name":"obj2","properties":{"z":{"title":"Z","type":"string","default":"q"}}}`), http.StatusCreated,
 		`{"name": "obj2", "properties": {"z": {"type": "string", "title": "Z", "default": "q"}}, "created_at": "T", "updated_at": "T", "self": "/v2/metadefs/namespaces/zz/objects/obj2", "schema": "/v2/schemas/metadefs/object"}`)
