@@ -253,3 +253,14 @@ func TestDefaultsYAMLParsesBack(t *testing.T) {
 		}
 	}
 }
+
+// docs/policy.md is generated from the rule table; it must not drift.
+func TestPolicyDocUpToDate(t *testing.T) {
+	data, err := os.ReadFile("../docs/policy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data) != string(Markdown()) {
+		t.Errorf("docs/policy.md is stale: run glimpse policy markdown > docs/policy.md")
+	}
+}
