@@ -25,9 +25,15 @@ func memberNotFound(imageID, memberID string) error {
 	return glimpse.Errorf(glimpse.ENOTFOUND, "%s not found in the member list of the image %s.", memberID, imageID)
 }
 
-// imageExists returns ENOTFOUND unless the image exists and is not deleted.
-func imageExists(ctx context.Context, tx *tx, id string) error {
-	ok, err := tx.exists(ctx, "SELECT 1 FROM images WHERE id = ? AND status <> ?", id, glimpse.ImageStatusDeleted)
+// imageExists returns ENOTFOUND unless the image exists and is not deleted. With lock, it
+// also locks the image row (in a write transaction) so that the image cannot be deleted
+// before the transaction ends.
+func imageExists(ctx context.Context, tx *tx, id string, lock bool) error {
+	q := "SELECT 1 FROM images WHERE id = ? AND status <> ?"
+	if lock {
+		q += tx.d.forUpdate()
+	}
+	ok, err := tx.exists(ctx, q, id, glimpse.ImageStatusDeleted)
 	if err != nil {
 		return fmt.Errorf("select image: %w", err)
 	} else if !ok {
@@ -46,7 +52,8 @@ func (db *DB) CreateMember(ctx context.Context, m *glimpse.Member) error {
 		return err
 	}
 	defer tx.Rollback()
-	if err := imageExists(ctx, tx, m.ImageID); err != nil {
+	// Locked: a member added while DeleteImage removes the members would outlive them.
+	if err := imageExists(ctx, tx, m.ImageID, true); err != nil {
 		return err
 	}
 	if m.Status == "" {
@@ -91,7 +98,7 @@ func (db *DB) FindMembers(ctx context.Context, imageID string) ([]*glimpse.Membe
 		return nil, err
 	}
 	defer tx.Rollback()
-	if err := imageExists(ctx, tx, imageID); err != nil {
+	if err := imageExists(ctx, tx, imageID, false); err != nil {
 		return nil, err
 	}
 	members := []*glimpse.Member{}
