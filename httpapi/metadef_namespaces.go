@@ -229,6 +229,21 @@ func (s *Server) handleNamespaceCreate(w http.ResponseWriter, r *http.Request) e
 	for _, t := range in.Tags {
 		contents.Tags = append(contents.Tags, &glimpse.MetadefTag{Name: t.Name})
 	}
+	checks := []pyObject{namespaceDBValues(ns)}
+	for _, o := range contents.Objects {
+		checks = append(checks, objectDBValues(o))
+	}
+	for _, p := range contents.Properties {
+		checks = append(checks, propertyDBValues(p))
+	}
+	for _, t := range contents.Tags {
+		checks = append(checks, pyObject{{"name", t.Name}})
+	}
+	for _, c := range checks {
+		if err := check4Byte("create", "namespace", c); err != nil {
+			return err
+		}
+	}
 	if err := s.Metadefs.CreateNamespace(r.Context(), ns, contents); err != nil {
 		return err
 	}
@@ -406,7 +421,7 @@ func (s *Server) handleNamespaceUpdate(w http.ResponseWriter, r *http.Request) e
 	ns, err := s.Metadefs.UpdateNamespace(r.Context(), r.PathValue("namespace"), func(ns *glimpse.MetadefNamespace) error {
 		ns.Namespace, ns.DisplayName, ns.Description = in.Namespace, in.DisplayName, in.Description
 		ns.Visibility, ns.Protected, ns.Owner = in.Visibility, in.Protected, in.Owner
-		return nil
+		return check4Byte("update", "namespace", namespaceDBValues(ns))
 	})
 	if err != nil {
 		return err

@@ -47,6 +47,9 @@ func (s *Server) handleObjectCreate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return bodyError(err)
 	}
+	if err := check4Byte("create", "object", objectDBValues(o)); err != nil {
+		return err
+	}
 	if err := s.Metadefs.CreateObject(r.Context(), ns.Namespace, o); err != nil {
 		return err
 	}
@@ -92,6 +95,9 @@ func (s *Server) handleObjectUpdate(w http.ResponseWriter, r *http.Request) erro
 		return bodyError(err)
 	}
 	name := r.PathValue("object_name")
+	if err := check4Byte("update", "object", objectDBValues(o)); err != nil {
+		return err
+	}
 	if err := s.Metadefs.UpdateObject(r.Context(), ns.Namespace, name, o); err != nil {
 		return childNotFound(err, "Could not find metadata object %s", name)
 	}
@@ -176,6 +182,9 @@ func (s *Server) handlePropertyCreate(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	p := propertyFromBody(body)
+	if err := check4Byte("create", "property", propertyDBValues(p)); err != nil {
+		return err
+	}
 	if err := s.Metadefs.CreateProperty(r.Context(), ns.Namespace, p); err != nil {
 		return err
 	}
@@ -232,6 +241,9 @@ func (s *Server) handlePropertyUpdate(w http.ResponseWriter, r *http.Request) er
 	}
 	p := propertyFromBody(body)
 	name := r.PathValue("property_name")
+	if err := check4Byte("update", "property", propertyDBValues(p)); err != nil {
+		return err
+	}
 	if err := s.Metadefs.UpdateProperty(r.Context(), ns.Namespace, name, p); err != nil {
 		return childNotFound(err, "Could not find property %s", name)
 	}

@@ -29,20 +29,36 @@ func (s *Server) routeMetadefs(mux *http.ServeMux) {
 	for name := range metadefSchemaBodies {
 		route("/v2/schemas/metadefs/"+name, get(s.handleMetadefSchema(name)))
 	}
+	// nb marks the routes Glance's router declares with body_reject.
+	nb := rejectBody
 	const ns = "/v2/metadefs/namespaces/{namespace}"
-	route("/v2/metadefs/resource_types", get(s.handleResourceTypeList))
-	route(ns+"/resource_types", get(s.handleAssociationList), post(s.handleAssociationCreate))
-	route(ns+"/resource_types/{resource_type}", del(s.handleAssociationDelete))
+	route("/v2/metadefs/resource_types", get(nb(s.handleResourceTypeList)))
+	route(ns+"/resource_types", get(nb(s.handleAssociationList)), post(s.handleAssociationCreate))
+	route(ns+"/resource_types/{resource_type}", del(nb(s.handleAssociationDelete)))
 	route("/v2/metadefs/namespaces", get(s.handleNamespaceList), post(s.handleNamespaceCreate))
-	route(ns, get(s.handleNamespaceShow), put(s.handleNamespaceUpdate), del(s.handleNamespaceDelete))
-	route(ns+"/properties", get(s.handlePropertyList), post(s.handlePropertyCreate),
+	route(ns, get(nb(s.handleNamespaceShow)), put(s.handleNamespaceUpdate), del(nb(s.handleNamespaceDelete)))
+	route(ns+"/properties", get(nb(s.handlePropertyList)), post(s.handlePropertyCreate),
 		del(s.handleNamespaceContentDelete(glimpse.MetadefProperties)))
 	route(ns+"/properties/{property_name}", get(s.handlePropertyShow), put(s.handlePropertyUpdate), del(s.handlePropertyDelete))
 	route(ns+"/objects", get(s.handleObjectList), post(s.handleObjectCreate),
 		del(s.handleNamespaceContentDelete(glimpse.MetadefObjects)))
-	route(ns+"/objects/{object_name}", get(s.handleObjectShow), put(s.handleObjectUpdate), del(s.handleObjectDelete))
+	route(ns+"/objects/{object_name}", get(nb(s.handleObjectShow)), put(s.handleObjectUpdate), del(nb(s.handleObjectDelete)))
 	route(ns+"/tags", get(s.handleMetadefTagList), post(s.handleMetadefTagsCreate), del(s.handleNamespaceContentDelete(glimpse.MetadefTags)))
-	route(ns+"/tags/{tag_name}", get(s.handleMetadefTagShow), post(s.handleMetadefTagCreate), put(s.handleMetadefTagUpdate), del(s.handleMetadefTagDelete))
+	route(ns+"/tags/{tag_name}", get(nb(s.handleMetadefTagShow)), post(nb(s.handleMetadefTagCreate)), put(s.handleMetadefTagUpdate),
+		del(nb(s.handleMetadefTagDelete)))
+}
+
+// rejectBody answers 400 "A body is not expected with this request." when the request has
+// a body, as Glance's wsgi.Resource does for routes marked body_reject: a positive
+// Content-Length, or a chunked body on a method that may carry one.
+func rejectBody(h imageHandler) imageHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		chunked := len(r.TransferEncoding) > 0 && (r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch)
+		if r.ContentLength > 0 || chunked {
+			return errExplained(http.StatusBadRequest, "A body is not expected with this request.")
+		}
+		return h(w, r)
+	}
 }
 
 // metadefTarget is the policy target Glance's MetadefAPIPolicy builds: the namespace's

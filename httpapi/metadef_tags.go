@@ -111,6 +111,9 @@ func (s *Server) handleMetadefTagCreate(w http.ResponseWriter, r *http.Request) 
 	if err := s.enforceMetadef(r, "add_metadef_tag", ns); err != nil {
 		return err
 	}
+	if err := check4Byte("create", "tag", pyObject{{"name", name}}); err != nil {
+		return err
+	}
 	tags, err := s.Metadefs.CreateTags(r.Context(), ns.Namespace, []string{name}, true)
 	if err != nil {
 		return err
@@ -145,6 +148,9 @@ func (s *Server) handleMetadefTagUpdate(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	name := r.PathValue("tag_name")
+	if err := check4Byte("update", "tag", pyObject{{"name", body.str("name")}}); err != nil {
+		return err
+	}
 	t, err := s.Metadefs.RenameTag(r.Context(), ns.Namespace, name, body.str("name"))
 	if err != nil {
 		return childNotFound(err, "Could not find metadata tag %s", name)

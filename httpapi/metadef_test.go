@@ -199,6 +199,15 @@ func TestMetadefNamespaceLifecycle(t *testing.T) {
 			"     'enum': ['public', 'private'],\n     'type': 'string'}\n\nOn instance['visibility']:\n    'shared'"))
 	mustBody(t, e.do("admin", "POST", ns, `nojson`, jsonAccept), http.StatusBadRequest, glanceJSONError(http.StatusBadRequest, "Malformed JSON in request body."))
 	mustBody(t, e.do("admin", "POST", ns, ``, jsonAccept), http.StatusBadRequest, glanceJSONError(http.StatusBadRequest, "Body expected in request."))
+	// Characters outside the BMP are refused, as Glance's no_4byte_params.
+	mustBody(t, e.do("admin", "POST", ns, `{"namespace": "zz-u", "display_name": "\ud834\udd1e"}`, jsonAccept), http.StatusBadRequest,
+		glanceJSONError(http.StatusBadRequest, "Couldn't create metadata namespace: Display_Name can't contain 4 byte unicode characters."))
+	// Other characters are answered unescaped (json.dumps with ensure_ascii=False).
+	mustBody(t, e.do("admin", "POST", ns, `{"namespace": "zz-u", "description": "caf\u00e9 \u2603"}`), http.StatusCreated,
+		`{"namespace": "zz-u", "description": "café ☃", "visibility": "private", "protected": false, "owner": "`+owner+`", "created_at": "T", "updated_at": "T", "self": "/v2/metadefs/namespaces/zz-u", "schema": "/v2/schemas/metadefs/namespace"}`)
+	// Some routes refuse a body.
+	mustBody(t, e.do("admin", "GET", ns+"/zz-u", `{"a": 1}`, jsonAccept), http.StatusBadRequest,
+		glanceJSONError(http.StatusBadRequest, "A body is not expected with this request."))
 	r = e.do("admin", "PATCH", ns, `{}`)
 	mustStatus(t, r, http.StatusMethodNotAllowed)
 	if r.Header.Get("Allow") != "GET, POST" {
