@@ -46,7 +46,7 @@ func (s *Server) handleMetadefTagList(w http.ResponseWriter, r *http.Request) er
 	f.Marker = q.Get("marker")
 	tags, err := s.Metadefs.FindTags(r.Context(), ns.Namespace, f)
 	if err != nil {
-		return err
+		return childNotFound(err, "Could not find metadata tag %s", f.Marker)
 	}
 	list := make([]pyObject, len(tags))
 	for i, t := range tags {
