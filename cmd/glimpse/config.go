@@ -53,6 +53,8 @@ type StoreConfig struct {
 	ID   string `yaml:"id"`
 	Type string `yaml:"type"`
 	Path string `yaml:"path"` // filesystem: the directory holding image files
+	// Description is shown by GET /v2/info/stores (optional).
+	Description string `yaml:"description"`
 }
 
 // setting binds one Config field to its environment variable and flag.

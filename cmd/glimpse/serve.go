@@ -49,7 +49,7 @@ func runServe(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("store %s: %w", sc.ID, err)
 		}
-		stores = append(stores, st)
+		stores = append(stores, describedStore{st, sc.Description})
 	}
 
 	keys, err := loadTokenKeys(cfg.TokenKeysFile)

@@ -71,3 +71,19 @@ func removeStaleTempFiles(dir string, logger *slog.Logger) {
 		}
 	}
 }
+
+// describedStore is a configured filesystem store with what GET /v2/info/stores and
+// /v2/info/stores/detail show of it: its description, and Glance's file-store type and
+// properties.
+type describedStore struct {
+	*filesystem.Store
+	description string
+}
+
+func (d describedStore) Description() string { return d.description }
+
+func (d describedStore) Type() string { return "file" }
+
+func (d describedStore) Properties() map[string]any {
+	return map[string]any{"data_dir": d.Dir() + "/", "chunk_size": 65536, "thin_provisioning": false}
+}
