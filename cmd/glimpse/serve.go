@@ -67,13 +67,28 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 
+	// Listen before starting background work, so that a taken port fails at once.
+	imageLn, err := net.Listen("tcp", cfg.ImageListen)
+	if err != nil {
+		return fmt.Errorf("image API: %w", err)
+	}
+	defer imageLn.Close()
+	identityLn, err := net.Listen("tcp", cfg.IdentityListen)
+	if err != nil {
+		return fmt.Errorf("identity API: %w", err)
+	}
+	defer identityLn.Close()
+
 	data, importer, runner, err := openImport(cfg, db, stores, logger)
 	if err != nil {
 		return err
 	}
+	// The runner stops with the process, or when serve returns early (a port is taken);
+	// running imports roll back before the database closes.
+	runnerCtx, stopRunner := context.WithCancel(ctx)
 	runnerDone := make(chan struct{})
-	go func() { runner.Run(ctx); close(runnerDone) }()
-	defer func() { <-runnerDone }() // running imports roll back before the database closes
+	go func() { runner.Run(runnerCtx); close(runnerDone) }()
+	defer func() { stopRunner(); <-runnerDone }()
 
 	imageData, cache, err := openImageCache(ctx, cfg, db, data, logger)
 	if err != nil {
@@ -101,15 +116,6 @@ func runServe(ctx context.Context, args []string) error {
 		IdentityURL:  cfg.IdentityPublicURL,
 		ImageURL:     cfg.ImagePublicURL,
 		MaxImageSize: cfg.MaxImageSize,
-	}
-	imageLn, err := net.Listen("tcp", cfg.ImageListen)
-	if err != nil {
-		return fmt.Errorf("image API: %w", err)
-	}
-	identityLn, err := net.Listen("tcp", cfg.IdentityListen)
-	if err != nil {
-		imageLn.Close()
-		return fmt.Errorf("identity API: %w", err)
 	}
 	servers := []*http.Server{
 		{Handler: api.ImageHandler(), ReadHeaderTimeout: 30 * time.Second},
