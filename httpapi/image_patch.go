@@ -190,11 +190,11 @@ func checkPatchChange(p imagePatchOp) error {
 	return validateImage(partial)
 }
 
-// applyImagePatch applies checked operations to img for caller p (who may modify it), as
-// Glance's _do_add, _do_replace and _do_remove: 403 for owner changes by non-admins,
-// publicizing by non-admins, removing core attributes, locations (hidden here) and format
-// changes of non-queued images; 409 for replacing or removing a missing property; 400 for
-// negative minimums.
+// applyImagePatch applies checked operations to img as Glance's _do_add, _do_replace and
+// _do_remove, asking pol before each change (the visibility policies, modify_image or the
+// location policies; 404 or 403 as Glance): 403 for owner changes by non-admins, removing
+// core attributes, locations (hidden here) and format changes of non-queued images; 409
+// for replacing or removing a missing property; 400 for negative minimums.
 func applyImagePatch(img *glimpse.Image, ops []imagePatchOp, pol imagePatchPolicy) error {
 	if img.Properties == nil {
 		img.Properties = map[string]string{}
