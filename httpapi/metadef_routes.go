@@ -241,6 +241,6 @@ func objectFrom(raw json.RawMessage) (*glimpse.MetadefObject, error) {
 }
 
 // bodyError wraps a failure to read an already validated body.
-func bodyError(err error) error {
+func bodyError(_ error) error {
 	return errExplained(http.StatusBadRequest, "Malformed JSON in request body.")
 }
