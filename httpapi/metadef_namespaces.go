@@ -316,6 +316,9 @@ func namespaceFromBody(r *http.Request, body *metadefBody) *glimpse.MetadefNames
 // names (and object required lists) with that association's prefix.
 func (s *Server) handleNamespaceShow(w http.ResponseWriter, r *http.Request) error {
 	ctx, name := r.Context(), r.PathValue("namespace")
+	if v := r.URL.Query().Get("visibility"); v != "" && v != glimpse.MetadefVisibilityPublic && v != glimpse.MetadefVisibilityPrivate {
+		return errExplained(http.StatusBadRequest, "Invalid visibility value: %s", v)
+	}
 	ns, err := s.Metadefs.FindNamespace(ctx, name)
 	if err != nil {
 		return err
