@@ -20,6 +20,10 @@ const (
 	ImportGlanceDirect = "glance-direct"
 	ImportWebDownload  = "web-download"
 	ImportCopyImage    = "copy-image"
+	// ImportGlanceDownload copies an image from another region's image service, found in
+	// the identity catalog (method parameters glance_image_id, glance_region,
+	// glance_service_interface).
+	ImportGlanceDownload = "glance-download"
 )
 
 // Image properties that interoperable import maintains on the image (Glance's
@@ -106,6 +110,9 @@ type ImportRequest struct {
 	Body                 map[string]any // the request body, kept as the task input's import_req
 	RequestID            string         // x-openstack-request-id of the call
 	Caller               *Principal
+	// AuthToken is the caller's token; glance-download sends it to the remote image
+	// service. It is kept in memory only, never stored with the task.
+	AuthToken string
 	// Authorize, when set, decides whether Caller may run this import on img (the API's
 	// policy); it is called after the image's status checks, as Glance does. Nil applies
 	// the default rules: copy-image for admins, the other methods for who may modify img.

@@ -101,6 +101,7 @@ func (s *Server) handleImageImport(w http.ResponseWriter, r *http.Request) error
 		Body:                 body,
 		RequestID:            RequestID(r.Context()),
 		Caller:               imageCaller(r),
+		AuthToken:            r.Header.Get("X-Auth-Token"),
 	}
 	for _, key := range []string{"all_stores_must_succeed", "all_stores"} {
 		v, present := body[key]

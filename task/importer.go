@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glimpse-image/glimpse"
@@ -38,16 +39,32 @@ type Importer struct {
 	Notify func()
 	TTL    time.Duration // 0: DefaultTaskTTL
 	Logger *slog.Logger
-	// Client fetches web-download URLs; nil means the filter's own client.
+	// Client fetches web-download URLs and glance-download images; nil means the filter's
+	// own client for web-download and a plain one for glance-download.
 	Client *http.Client
+	// Catalog finds other regions' image endpoints for glance-download; nil turns that
+	// method off.
+	Catalog Catalog
+
+	tokens sync.Map // task id → the caller's token, for glance-download
+}
+
+// Catalog is the part of the identity store glance-download reads.
+type Catalog interface {
+	FindServices(ctx context.Context) ([]*glimpse.Service, error)
+	FindEndpoints(ctx context.Context) ([]*glimpse.Endpoint, error)
 }
 
 // Methods returns the import methods that work here, in Glance's order: glance-direct
-// and web-download always, copy-image when there is a second store to copy to.
+// and web-download always, copy-image when there is a second store to copy to,
+// glance-download when there is a catalog to find other regions in.
 func (im *Importer) Methods() []string {
 	m := []string{glimpse.ImportGlanceDirect, glimpse.ImportWebDownload}
 	if len(im.StoreIDs) > 1 {
 		m = append(m, glimpse.ImportCopyImage)
+	}
+	if im.Catalog != nil {
+		m = append(m, glimpse.ImportGlanceDownload)
 	}
 	return m
 }
@@ -93,7 +110,7 @@ func checkStatus(img *glimpse.Image, method string) error {
 		return glimpse.Errorf(glimpse.ECONFLICT, "Image with status active cannot be target for import")
 	case img.Status != glimpse.ImageStatusActive && method == glimpse.ImportCopyImage:
 		return glimpse.Errorf(glimpse.ECONFLICT, "Only images with status active can be targeted for copying")
-	case img.Status != glimpse.ImageStatusQueued && method == glimpse.ImportWebDownload:
+	case img.Status != glimpse.ImageStatusQueued && (method == glimpse.ImportWebDownload || method == glimpse.ImportGlanceDownload):
 		return glimpse.Errorf(glimpse.ECONFLICT, "Image needs to be in 'queued' state to use '%s' method", method)
 	case img.Status != glimpse.ImageStatusUploading && method == glimpse.ImportGlanceDirect:
 		return glimpse.Errorf(glimpse.ECONFLICT, "Image needs to be staged before 'glance-direct' method can be used")
@@ -129,6 +146,11 @@ func (im *Importer) Submit(ctx context.Context, req glimpse.ImportRequest) (*gli
 	}
 	if err := checkStatus(img, req.Method); err != nil {
 		return nil, err
+	}
+	if req.Method == glimpse.ImportGlanceDownload {
+		if err := checkGlanceDownload(&req); err != nil {
+			return nil, err
+		}
 	}
 	p := req.Caller
 	if p == nil {
@@ -210,7 +232,11 @@ func (im *Importer) Submit(ctx context.Context, req glimpse.ImportRequest) (*gli
 		}
 		return nil, err
 	}
+	if req.Method == glimpse.ImportGlanceDownload {
+		im.tokens.Store(t.ID, req.AuthToken)
+	}
 	if err := im.Tasks.CreateTask(ctx, t); err != nil {
+		im.tokens.Delete(t.ID)
 		im.releaseLock(ctx, req.ImageID, t.ID, prevStatus)
 		return nil, fmt.Errorf("task: record import task: %w", err)
 	}
@@ -283,6 +309,7 @@ func (im *Importer) Execute(ctx context.Context, t *glimpse.Task, worker string)
 	log := im.logger().With(slog.String("task_id", t.ID), slog.String("image_id", t.ImageID))
 	method, uri, opts := importInput(t)
 	copying := method == glimpse.ImportCopyImage
+	defer im.tokens.Delete(t.ID)
 	res, err := im.run(ctx, t, method, uri, opts)
 	if err != nil {
 		msg := failureMessage(err)
@@ -322,6 +349,11 @@ func (im *Importer) run(ctx context.Context, t *glimpse.Task, method, uri string
 		return im.Data.ImportStaged(ctx, t.ImageID, opts)
 	case glimpse.ImportCopyImage:
 		return im.Data.CopyToStores(ctx, t.ImageID, opts)
+	case glimpse.ImportGlanceDownload:
+		if err := im.glanceDownload(ctx, t); err != nil {
+			return nil, err
+		}
+		return im.Data.ImportStaged(ctx, t.ImageID, opts)
 	}
 	return nil, glimpse.Errorf(glimpse.EINVALID, "Unknown import method name '%s'.", method)
 }

@@ -43,7 +43,7 @@ func openImport(cfg *Config, db *sqlstore.DB, stores []glimpse.Store, logger *sl
 	runner := &task.Runner{Tasks: db, Workers: int(cfg.ImportWorkers), Logger: logger, ID: host + "/" + cfg.ImageListen}
 	importer := &task.Importer{
 		Images: db, Tasks: db, Data: data, StoreIDs: ids, Filter: filter,
-		Notify: runner.Notify, Logger: logger,
+		Notify: runner.Notify, Logger: logger, Catalog: db,
 	}
 	runner.Exec = importer
 	return data, importer, runner, nil
