@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -23,7 +24,10 @@ import (
 var (
 	matrixPersonas     = []string{"admin", "owner_member", "owner_reader", "other_member", "other_reader", "member_pending", "member_accepted", "member_rejected", "system_admin"}
 	matrixVisibilities = []string{"public", "private", "shared", "community"}
-	matrixOperations   = []string{"list", "show", "download", "update", "delete", "add_member", "accept"}
+	matrixOperations   = []string{"list", "show", "download", "update", "delete", "add_member", "accept",
+		"members", "tag", "deactivate", "create"}
+	// matrixConsuming are the operations that get an image of their own per persona.
+	matrixConsuming = []string{"delete", "deactivate"}
 )
 
 // matrixWorld is the projects and personas of the matrix on one cloud.
@@ -73,55 +77,88 @@ func (w *matrixWorld) newImage(visibility string) (id, name string) {
 	return img.ID, name
 }
 
-// answer performs op as who on the image and returns the answer: the status, and for
-// list whether the image is listed.
+// answer performs op as who on the image and returns the answer: the status (with
+// Glance's error body for an error), and for list whether the image is listed.
 func (w *matrixWorld) answer(who persona, op, id, name string) string {
 	c := w.c
 	var status int
+	var body []byte
 	switch op {
 	case "list":
 		st, ids := c.listedIDs(who, "name="+name)
 		if st != http.StatusOK {
-			return strconv.Itoa(st)
+			status, body = c.image(who, "GET", "/v2/images?name="+name, "")
+			break
 		}
 		if slices.Contains(ids, id) {
 			return "listed"
 		}
 		return "absent"
 	case "show":
-		status, _ = c.image(who, "GET", "/v2/images/"+id, "")
+		status, body = c.image(who, "GET", "/v2/images/"+id, "")
 	case "download":
-		status, _ = c.image(who, "GET", "/v2/images/"+id+"/file", "")
+		status, body = c.image(who, "GET", "/v2/images/"+id+"/file", "")
 	case "update":
-		status, _ = c.image(who, "PATCH", "/v2/images/"+id, `[{"op":"replace","path":"/min_ram","value":1}]`)
+		status, body = c.image(who, "PATCH", "/v2/images/"+id, `[{"op":"replace","path":"/min_ram","value":1}]`)
 	case "delete":
-		status, _ = c.image(who, "DELETE", "/v2/images/"+id, "")
+		status, body = c.image(who, "DELETE", "/v2/images/"+id, "")
+	case "members":
+		status, body = c.image(who, "GET", "/v2/images/"+id+"/members", "")
+	case "tag":
+		status, body = c.image(who, "PUT", "/v2/images/"+id+"/tags/matrix-tag", "")
+	case "deactivate":
+		status, body = c.image(who, "POST", "/v2/images/"+id+"/actions/deactivate", "")
+	case "create": // an image of its own with the visibility of this row
+		status, body = c.image(who, "POST", "/v2/images", `{"name":"`+c.uniqueName("created")+`","visibility":"`+name+`"}`)
+		var img struct{ ID string }
+		if status == http.StatusCreated && json.Unmarshal(body, &img) == nil {
+			c.created = append(c.created, "/v2/images/"+img.ID)
+		}
 	case "add_member":
-		status, _ = c.image(who, "POST", "/v2/images/"+id+"/members", `{"member":"`+c.uniqueName("fake-project")+`"}`)
+		status, body = c.image(who, "POST", "/v2/images/"+id+"/members", `{"member":"`+c.uniqueName("fake-project")+`"}`)
 	case "accept":
-		status, _ = c.image(who, "PUT", "/v2/images/"+id+"/members/"+who.project, `{"status":"accepted"}`)
+		status, body = c.image(who, "PUT", "/v2/images/"+id+"/members/"+who.project, `{"status":"accepted"}`)
 	}
-	return strconv.Itoa(status)
+	if status < 400 {
+		return strconv.Itoa(status)
+	}
+	// An error: its status and Glance's message, with the ids made stable.
+	msg := string(body)
+	if id != "" {
+		msg = strings.ReplaceAll(msg, id, "<image>")
+	}
+	for name, p := range w.personas {
+		if p.project != "" {
+			msg = strings.ReplaceAll(msg, p.project, "<"+name+">")
+		}
+	}
+	return strconv.Itoa(status) + " " + msg
 }
 
 // walk fills the matrix: one image per visibility for the operations that leave it in
-// place (the accepting persona changes only its own membership, last), and one image per
-// visibility and persona for delete.
+// place (the accepting persona changes only its own membership, after the others), one
+// image per visibility and persona for delete and deactivate; create makes a new image
+// with the row's visibility.
 func (w *matrixWorld) walk() map[string]string {
 	got := map[string]string{}
 	for _, vis := range matrixVisibilities {
 		id, name := w.newImage(vis)
 		for _, who := range matrixPersonas {
 			for _, op := range matrixOperations {
-				if op == "delete" {
-					continue
+				switch {
+				case slices.Contains(matrixConsuming, op):
+				case op == "create":
+					got[vis+"/"+who+"/"+op] = w.answer(w.personas[who], op, "", vis)
+				default:
+					got[vis+"/"+who+"/"+op] = w.answer(w.personas[who], op, id, name)
 				}
-				got[vis+"/"+who+"/"+op] = w.answer(w.personas[who], op, id, name)
 			}
 		}
-		for _, who := range matrixPersonas {
-			did, dname := w.newImage(vis)
-			got[vis+"/"+who+"/delete"] = w.answer(w.personas[who], "delete", did, dname)
+		for _, op := range matrixConsuming {
+			for _, who := range matrixPersonas {
+				did, dname := w.newImage(vis)
+				got[vis+"/"+who+"/"+op] = w.answer(w.personas[who], op, did, dname)
+			}
 		}
 	}
 	return got
