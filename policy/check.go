@@ -32,8 +32,9 @@ type check interface {
 // creds are the caller's credentials as oslo.context's to_policy_values: string values,
 // "None" for an absent one, and the role names.
 type creds struct {
-	values map[string]string
-	roles  []string // lower case
+	values  map[string]string
+	roles   []string      // lower case
+	isAdmin func() string // "True" or "False", computed only when a rule reads is_admin
 }
 
 // evaluation is one rule evaluation: the target, the caller and the rules for rule:x.
@@ -138,8 +139,13 @@ func (g genericCheck) eval(e *evaluation) bool {
 	if lit, ok := pyLiteral(g.kind); ok {
 		return match == lit
 	}
-	if g.kind == "roles" {
+	switch g.kind {
+	case "roles":
 		return slices.Contains(e.creds.roles, match)
+	case "is_admin":
+		if e.creds.isAdmin != nil {
+			return match == e.creds.isAdmin()
+		}
 	}
 	v, ok := e.creds.values[g.kind]
 	return ok && match == v
@@ -152,6 +158,13 @@ var substitutionRE = regexp.MustCompile(`%\(([^)]*)\)s`)
 // substitute formats s with the target as Python's "s % target": ok is false when a key
 // is missing (oslo.policy's KeyError, which fails the check).
 func substitute(s string, target map[string]string) (string, bool) {
+	if !strings.Contains(s, "%") {
+		return s, true
+	}
+	if strings.HasPrefix(s, "%(") && strings.HasSuffix(s, ")s") && strings.Count(s, "%") == 1 {
+		v, found := target[s[2:len(s)-2]]
+		return v, found
+	}
 	ok := true
 	out := substitutionRE.ReplaceAllStringFunc(s, func(m string) string {
 		key := m[2 : len(m)-2]

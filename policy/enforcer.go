@@ -140,10 +140,9 @@ func (e *Enforcer) evaluate(action string, p *glimpse.Principal, target glimpse.
 	}
 	cr := credsOf(p)
 	ev := &evaluation{target: target, creds: cr, rules: func(name string) check { return e.rules[name] }}
+	cr.isAdmin = func() string { return "False" }
 	if withAdmin {
-		cr.values["is_admin"] = pyBool(e.IsAdmin(p))
-	} else {
-		cr.values["is_admin"] = "False"
+		cr.isAdmin = func() string { return pyBool(e.IsAdmin(p)) }
 	}
 	return c.eval(ev)
 }
