@@ -24,6 +24,10 @@ type BootstrapOptions struct {
 	// public and internal interfaces (as the reference deployment registers Glance).
 	// Empty: no image service is registered.
 	ImageURL string
+	// KeepEndpointURLs leaves the URL of an existing endpoint as it is (only missing
+	// endpoints are created). Nodes sharing one database set it, so that each start does
+	// not point the whole deployment's catalog at itself.
+	KeepEndpointURLs bool
 }
 
 // Default ids and names that Bootstrap creates (those of keystone-manage bootstrap).
@@ -112,13 +116,13 @@ func (b *bootstrapper) run(ctx context.Context, opts BootstrapOptions) error {
 		if !strings.HasSuffix(url, "/v3") {
 			url += "/v3"
 		}
-		if err := b.catalog(ctx, "keystone", "identity", "", opts.Region, url, "public", "internal", "admin"); err != nil {
+		if err := b.catalog(ctx, "keystone", "identity", "", opts.Region, url, opts.KeepEndpointURLs, "public", "internal", "admin"); err != nil {
 			return err
 		}
 	}
 	if opts.ImageURL != "" {
 		url := strings.TrimRight(opts.ImageURL, "/")
-		if err := b.catalog(ctx, "glance", "image", "OpenStack Image", opts.Region, url, "public", "internal"); err != nil {
+		if err := b.catalog(ctx, "glance", "image", "OpenStack Image", opts.Region, url, opts.KeepEndpointURLs, "public", "internal"); err != nil {
 			return err
 		}
 	}
@@ -215,7 +219,7 @@ func (b *bootstrapper) region(ctx context.Context, id string) error {
 }
 
 // catalog finds or creates the service of the given type and one endpoint per interface.
-func (b *bootstrapper) catalog(ctx context.Context, name, typ, description, region, url string, interfaces ...string) error {
+func (b *bootstrapper) catalog(ctx context.Context, name, typ, description, region, url string, keepURLs bool, interfaces ...string) error {
 	services, err := b.store.FindServices(ctx)
 	if err != nil {
 		return err
@@ -242,7 +246,7 @@ next:
 	for _, iface := range interfaces {
 		for _, e := range endpoints {
 			if e.ServiceID == svc.ID && e.Interface == iface && e.RegionID == region {
-				if e.URL != url {
+				if e.URL != url && !keepURLs {
 					e.URL = url
 					b.changed = true
 					if err := b.store.UpdateEndpoint(ctx, e); err != nil {

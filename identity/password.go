@@ -47,6 +47,9 @@ func checkPassword(hash, pw string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), b) == nil
 }
 
+// CheckPassword reports whether pw is the password whose bcrypt hash is hash.
+func CheckPassword(hash, pw string) bool { return checkPassword(hash, pw) }
+
 // HashPassword is the package's HashPassword, for callers that reach the service through
 // an interface (the identity API's user handlers).
 func (s *Service) HashPassword(pw string) (string, error) { return HashPassword(pw) }

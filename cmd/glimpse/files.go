@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,7 +25,11 @@ func loadTokenKeys(path string) ([][]byte, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("token keys: %w", err)
 		}
-		if err := writeFileAtomic(path, []byte(line), 0o600); err != nil {
+		// Nodes sharing the file may start together: only the first key written is kept,
+		// and every node uses it.
+		if err := writeFileExclusive(path, []byte(line), 0o600); errors.Is(err, fs.ErrExist) {
+			return loadTokenKeys(path)
+		} else if err != nil {
 			return nil, fmt.Errorf("token keys: %w", err)
 		}
 		return [][]byte{key}, nil
@@ -102,6 +107,17 @@ clouds:
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// writeFileExclusive writes a complete file at path unless one exists there already
+// (fs.ErrExist): a temporary file is hard-linked into place, which never replaces a file.
+func writeFileExclusive(path string, data []byte, perm os.FileMode) error {
+	tmp := path + ".new-" + randomPassword()
+	if err := writeFileAtomic(tmp, data, perm); err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	return os.Link(tmp, path)
+}
 
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glimpse-image/glimpse"
@@ -25,6 +26,18 @@ import (
 // still running then are cut off, which rolls their images back to queued.
 const shutdownGrace = 30 * time.Second
 
+// rollbackGrace is how long cut-off requests get to roll back after shutdownGrace.
+const rollbackGrace = 15 * time.Second
+
+// tracked counts h's requests in flight in wg.
+func tracked(wg *sync.WaitGroup, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wg.Add(1)
+		defer wg.Done()
+		h.ServeHTTP(w, r)
+	})
+}
+
 func runServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("glimpse serve", flag.ContinueOnError)
 	cfg, err := loadConfig(fs, args)
@@ -37,6 +50,23 @@ func runServe(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
+	unlock, err := lockDataDir(cfg)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// Listen before touching any state, so that a taken port fails at once.
+	imageLn, err := net.Listen("tcp", cfg.ImageListen)
+	if err != nil {
+		return fmt.Errorf("image API: %w", err)
+	}
+	defer imageLn.Close()
+	identityLn, err := net.Listen("tcp", cfg.IdentityListen)
+	if err != nil {
+		return fmt.Errorf("identity API: %w", err)
+	}
+	defer identityLn.Close()
+
 	db, err := openDatabase(ctx, cfg)
 	if err != nil {
 		return err
@@ -59,25 +89,20 @@ func runServe(ctx context.Context, args []string) error {
 	tokens := identity.New(db, db, keys, cfg.TokenTTL, logger)
 	go tokens.Run(ctx)
 
-	password, generated, err := bootstrap(ctx, cfg, db)
+	// Nodes sharing a database may start together: one bootstraps, the others then find
+	// everything in place.
+	var password string
+	var generated bool
+	err = db.Locked(ctx, "bootstrap", func(ctx context.Context) (err error) {
+		password, generated, err = bootstrap(ctx, cfg, db, logger)
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	if err := metadefseed.Seed(ctx, db, logger); err != nil {
 		return err
 	}
-
-	// Listen before starting background work, so that a taken port fails at once.
-	imageLn, err := net.Listen("tcp", cfg.ImageListen)
-	if err != nil {
-		return fmt.Errorf("image API: %w", err)
-	}
-	defer imageLn.Close()
-	identityLn, err := net.Listen("tcp", cfg.IdentityListen)
-	if err != nil {
-		return fmt.Errorf("identity API: %w", err)
-	}
-	defer identityLn.Close()
 
 	data, importer, runner, err := openImport(cfg, db, stores, logger)
 	if err != nil {
@@ -117,9 +142,10 @@ func runServe(ctx context.Context, args []string) error {
 		ImageURL:     cfg.ImagePublicURL,
 		MaxImageSize: cfg.MaxImageSize,
 	}
+	var inflight sync.WaitGroup
 	servers := []*http.Server{
-		{Handler: api.ImageHandler(), ReadHeaderTimeout: 30 * time.Second},
-		{Handler: api.IdentityHandler(), ReadHeaderTimeout: 30 * time.Second},
+		{Handler: tracked(&inflight, api.ImageHandler()), ReadHeaderTimeout: 30 * time.Second},
+		{Handler: tracked(&inflight, api.IdentityHandler()), ReadHeaderTimeout: 30 * time.Second},
 	}
 	errc := make(chan error, 2)
 	for i, ln := range []net.Listener{imageLn, identityLn} {
@@ -140,9 +166,18 @@ func runServe(ctx context.Context, args []string) error {
 	for _, s := range servers {
 		if err := s.Shutdown(shutdownCtx); err != nil {
 			// Cutting the connections off makes the uploads' readers fail, which rolls
-			// their images back to queued before the database closes.
+			// their images back to queued.
 			s.Close()
 		}
+	}
+	// Close does not wait for handlers: wait for the cut-off uploads to roll back before
+	// the database closes.
+	done := make(chan struct{})
+	go func() { inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(rollbackGrace):
+		logger.Error("requests still running after shutdown; their images may stay in saving", "waited", rollbackGrace.String())
 	}
 	logger.Info("stopped")
 	return nil
@@ -186,31 +221,35 @@ func redactDSN(dsn string) string {
 	return strings.Replace(u.String(), ":%2A%2A%2A@", ":***@", 1)
 }
 
-// bootstrap creates the admin, roles, region and catalog on first start and writes openrc
-// and clouds.yaml; later starts point the catalog at the current public URLs. It returns
-// the admin password when it is known (set by the operator, or generated now).
-func bootstrap(ctx context.Context, cfg *Config, store glimpse.IdentityStore) (password string, generated bool, err error) {
-	password = cfg.AdminPassword
-	if password == "" {
-		if _, err := store.FindUserByName(ctx, "default", "admin"); glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
-			password, generated = randomPassword(), true
-		} else if err != nil {
-			return "", false, fmt.Errorf("bootstrap: %w", err)
-		}
+// bootstrap creates the admin, roles, region and catalog on first start. It returns the
+// admin password when this start knows it: given by the operator or generated now on the
+// first start, or, on later starts, found in the openrc written before and still valid.
+// openrc and clouds.yaml are (re)written only with a password that works, so that a
+// changed public URL reaches them without ever blanking the password.
+func bootstrap(ctx context.Context, cfg *Config, store glimpse.IdentityStore, logger *slog.Logger) (password string, generated bool, err error) {
+	admin, err := store.FindUserByName(ctx, identity.DefaultDomainID, "admin")
+	firstStart := glimpse.ErrorCode(err) == glimpse.ENOTFOUND
+	if err != nil && !firstStart {
+		return "", false, fmt.Errorf("bootstrap: %w", err)
 	}
-	created, err := identity.Bootstrap(ctx, store, identity.BootstrapOptions{
+	password = cfg.AdminPassword
+	if firstStart && password == "" {
+		password, generated = randomPassword(), true
+	}
+	if _, err := identity.Bootstrap(ctx, store, identity.BootstrapOptions{
 		AdminPassword: password,
 		Region:        cfg.Region,
 		IdentityURL:   cfg.IdentityPublicURL + "/v3",
 		ImageURL:      cfg.ImagePublicURL,
-	})
-	if err != nil {
+		// A database shared by several nodes keeps the catalog the operator set up.
+		KeepEndpointURLs: !strings.HasPrefix(cfg.Database, "sqlite:"),
+	}); err != nil {
 		return "", false, fmt.Errorf("bootstrap: %w", err)
 	}
-	if err := syncCatalog(ctx, store, cfg); err != nil {
-		return "", false, fmt.Errorf("catalog: %w", err)
+	if !firstStart {
+		password = knownAdminPassword(cfg, admin, logger)
 	}
-	if created || password != "" {
+	if password != "" {
 		if err := writeClientFiles(cfg, password); err != nil {
 			return "", false, err
 		}
@@ -218,35 +257,24 @@ func bootstrap(ctx context.Context, cfg *Config, store glimpse.IdentityStore) (p
 	return password, generated, nil
 }
 
-// syncCatalog points the endpoints of the identity and image services at the URLs this
-// start is configured with, so a changed GLIMPSE_PUBLIC_HOST reaches clients' catalogs.
-func syncCatalog(ctx context.Context, store glimpse.IdentityStore, cfg *Config) error {
-	services, err := store.FindServices(ctx)
-	if err != nil {
-		return err
-	}
-	want := map[string]string{}
-	for _, s := range services {
-		switch s.Type {
-		case "identity":
-			want[s.ID] = cfg.IdentityPublicURL + "/v3"
-		case "image":
-			want[s.ID] = cfg.ImagePublicURL
+// knownAdminPassword returns the operator's GLIMPSE_ADMIN_PASSWORD, else the password of the
+// openrc written earlier, if it is still the admin's password; otherwise "".
+func knownAdminPassword(cfg *Config, admin *glimpse.User, logger *slog.Logger) string {
+	if cfg.AdminPassword != "" {
+		if identity.CheckPassword(admin.PasswordHash, cfg.AdminPassword) {
+			return cfg.AdminPassword
 		}
+		logger.Warn("GLIMPSE_ADMIN_PASSWORD sets the admin password on the first start only, and it is not " +
+			"the admin's password now; change it with: openstack user set --password-prompt admin")
+		return ""
 	}
-	endpoints, err := store.FindEndpoints(ctx)
-	if err != nil {
-		return err
+	pw, ok := readOpenrcPassword(filepath.Join(cfg.DataDir, "openrc"))
+	if ok && identity.CheckPassword(admin.PasswordHash, pw) {
+		return pw
 	}
-	for _, e := range endpoints {
-		if url, ok := want[e.ServiceID]; ok && e.URL != url && e.RegionID == cfg.Region {
-			e.URL = url
-			if err := store.UpdateEndpoint(ctx, e); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	logger.Warn("the admin password in openrc is missing or no longer valid; openrc and clouds.yaml are left as they are",
+		"openrc", filepath.Join(cfg.DataDir, "openrc"))
+	return ""
 }
 
 func printWelcome(cfg *Config, password string, generated bool) {
