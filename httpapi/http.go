@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -23,13 +24,13 @@ type Server struct {
 	ImageData glimpse.ImageDataService
 	Tokens    glimpse.TokenService
 	Identity  glimpse.IdentityStore
+	// Metadefs is the metadata definitions catalog (/v2/metadefs); nil: not served.
+	Metadefs glimpse.MetadefService
 	// Authorizer decides who may do what (policy.Enforcer); nil means Glance's secure-RBAC defaults.
 	Authorizer glimpse.Authorizer
 	// Tasks and Importer serve interoperable image import (nil: no import method offered).
 	Tasks    glimpse.TaskService
 	Importer ImageImporter
-	// Metadefs is the metadata definitions catalog (/v2/metadefs); nil: not served.
-	Metadefs glimpse.MetadefService
 	// Quotas are the per-project image quotas; nil enforces none.
 	Quotas *Quotas
 	// Cache is this node's image cache (/v2/cache); nil when caching is off.
@@ -38,7 +39,7 @@ type Server struct {
 	Stores []glimpse.Store
 	// DefaultStore is the id of the default store; "" means the first of Stores.
 	DefaultStore string
-	Logger *slog.Logger
+	Logger       *slog.Logger
 
 	// IdentityURL is the public identity endpoint without a version, e.g.
 	// "http://127.0.0.1:5000"; it is sent in WWW-Authenticate on 401 (as keystonemiddleware).
@@ -190,4 +191,26 @@ func writeRaw(w http.ResponseWriter, status int, contentType string, body []byte
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// bodyIdleTimeout is how long an upload may send nothing before it is cut off, like the
+// socket timeout of the uwsgi that serves Glance (30 s). It never limits a slow but moving
+// upload, however long it takes.
+const bodyIdleTimeout = 30 * time.Second
+
+// idleTimeoutBody returns r's body, whose every read must make progress within
+// bodyIdleTimeout: a stalled client would otherwise hold an image in saving forever.
+func idleTimeoutBody(w http.ResponseWriter, r *http.Request) io.Reader {
+	return &idleReader{body: r.Body, rc: http.NewResponseController(w)}
+}
+
+type idleReader struct {
+	body io.Reader
+	rc   *http.ResponseController
+}
+
+func (ir *idleReader) Read(p []byte) (int, error) {
+	// An error means the writer cannot set deadlines (as in some tests): read without one.
+	ir.rc.SetReadDeadline(time.Now().Add(bodyIdleTimeout))
+	return ir.body.Read(p)
 }

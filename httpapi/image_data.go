@@ -42,7 +42,7 @@ func (s *Server) handleImageUpload(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	size := r.ContentLength // -1 when chunked
-	if _, err := s.ImageData.Upload(r.Context(), id, r.Body, size); err != nil {
+	if _, err := s.ImageData.Upload(r.Context(), id, idleTimeoutBody(w, r), size); err != nil {
 		if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
 			return errImageNotFound(id)
 		}

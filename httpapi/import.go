@@ -52,7 +52,7 @@ func (s *Server) handleImageStage(w http.ResponseWriter, r *http.Request) error 
 	if err := s.enforceStageQuotas(r); err != nil {
 		return err
 	}
-	if _, err := s.Importer.Stage(r.Context(), id, r.Body, r.ContentLength); err != nil {
+	if _, err := s.Importer.Stage(r.Context(), id, idleTimeoutBody(w, r), r.ContentLength); err != nil {
 		if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
 			return errImageNotFound(id)
 		}

@@ -130,7 +130,9 @@ func uploadError(imageID string, st *stream, err error) error {
 	case errors.Is(err, errSizeMismatch):
 		return glimpse.Errorf(glimpse.EINVALID, "Size of the uploaded data (%d bytes so far) does not match the declared size (%d bytes).", st.n, st.size)
 	case st.readErr != nil && errors.Is(err, st.readErr):
-		return fmt.Errorf("imagedata: upload %s: reading data: %w", imageID, err)
+		// The client went away or stopped sending: its fault, answered like a short body.
+		return &wrapped{glimpse.Errorf(glimpse.EINVALID, "Error reading the image data from the request: %d bytes received before it broke off.", st.n),
+			fmt.Errorf("imagedata: upload %s: reading data: %w", imageID, err)}
 	case errors.Is(err, syscall.ENOSPC):
 		return &wrapped{glimpse.Errorf(glimpse.ETOOLARGE, storageFullMessage), err}
 	}
