@@ -65,7 +65,13 @@ func freePort(t *testing.T) string {
 // directory and two free ports (the defaults 9292/5000 may be taken on a test machine).
 func startGlimpse(t *testing.T, extraEnv ...string) *node {
 	t.Helper()
-	n := &node{t: t, dataDir: t.TempDir(), stdout: &bytes.Buffer{}, exited: make(chan struct{})}
+	return startGlimpseAt(t, t.TempDir(), extraEnv...)
+}
+
+// startGlimpseAt is startGlimpse on a given data directory, e.g. to restart a node.
+func startGlimpseAt(t *testing.T, dataDir string, extraEnv ...string) *node {
+	t.Helper()
+	n := &node{t: t, dataDir: dataDir, stdout: &bytes.Buffer{}, exited: make(chan struct{})}
 	imagePort, identityPort := freePort(t), freePort(t)
 	n.imageURL = "http://127.0.0.1:" + imagePort
 	n.identityURL = "http://127.0.0.1:" + identityPort

@@ -144,19 +144,7 @@ func testMultiNode(t *testing.T, env string) {
 	}
 }
 
-// concurrentStartEnv enables the concurrent-start tests. They are off by default because
-// of a known bug: identity.Bootstrap checks for each object and then creates it, so two
-// nodes bootstrapping one empty database at once both try to create the Default domain,
-// the admin and service projects or the admin user, and one of them exits with a 409
-// ("Conflict occurred attempting to store domain - Duplicate entry found with name
-// Default."); services and endpoints, which have no unique name, could even be created
-// twice. The fix is for cmd/glimpse to run bootstrap under sqlstore's DB.Locked.
-const concurrentStartEnv = "GLIMPSE_E2E_CONCURRENT_START"
-
 func testMultiNodeConcurrentStart(t *testing.T, env string) {
-	if os.Getenv(concurrentStartEnv) == "" {
-		t.Skipf("set %s=1 to run: two nodes bootstrapping one empty database at once conflict (known bug, see concurrentStartEnv)", concurrentStartEnv)
-	}
 	vars, _ := sharedEnv(t, env)
 	nodes := []*node{spawnGlimpse(t, vars...), spawnGlimpse(t, vars...)}
 	for i, n := range nodes {
