@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -116,14 +117,8 @@ func loadConfig(fs *flag.FlagSet, args []string) (*Config, error) {
 		LogLevel:            "info",
 	}
 	configPath := fs.String("config", os.Getenv("GLIMPSE_CONFIG"), "YAML config file (GLIMPSE_CONFIG)")
-	flagged := map[string]bool{}
 	for _, s := range c.settings() {
-		switch p := s.ptr.(type) {
-		case *string:
-			fs.Func(s.name, s.usage+" ("+s.env+")", func(v string) error { *p = v; flagged[s.name] = true; return nil })
-		default:
-			fs.Func(s.name, s.usage+" ("+s.env+")", func(v string) error { flagged[s.name] = true; return setValue(s.ptr, v) })
-		}
+		fs.Func(s.name, s.usage+" ("+s.env+")", func(v string) error { return setValue(s.ptr, v) })
 	}
 	path := configFlag(args, *configPath)
 	if path != "" {
@@ -134,7 +129,7 @@ func loadConfig(fs *flag.FlagSet, args []string) (*Config, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("config %s: %w", path, err)
+			return nil, fmt.Errorf("config %s: %s", path, yamlMessage(err))
 		}
 	}
 	for _, s := range c.settings() {
@@ -147,8 +142,24 @@ func loadConfig(fs *flag.FlagSet, args []string) (*Config, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q: settings are flags (%s -h lists them)", fs.Arg(0), fs.Name())
+	}
 	return c, c.complete()
 }
+
+// yamlMessage rewords the YAML decoder's errors in the terms of the config file.
+func yamlMessage(err error) string {
+	msg := err.Error()
+	msg = unknownField.ReplaceAllString(msg, "unknown setting $1 (the settings are listed in README.md)")
+	msg = badDuration.ReplaceAllString(msg, "$1 is not a duration such as 1h or 30m")
+	return strings.TrimPrefix(msg, "yaml: ")
+}
+
+var (
+	unknownField = regexp.MustCompile(`field (\S+) not found in type main\.\w+`)
+	badDuration  = regexp.MustCompile("cannot unmarshal !!\\w+ (`[^`]*`) into time\\.Duration")
+)
 
 // configFlag finds --config in args before the flags are parsed, since the file's values
 // must sit below the environment and the other flags.
