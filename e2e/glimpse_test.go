@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -46,7 +47,7 @@ type node struct {
 	imageURL    string
 	identityURL string // without /v3
 	cmd         *exec.Cmd
-	stdout      *bytes.Buffer
+	stdout      *syncBuffer
 	exited      chan struct{}
 }
 
@@ -71,7 +72,7 @@ func startGlimpse(t *testing.T, extraEnv ...string) *node {
 // startGlimpseAt is startGlimpse on a given data directory, e.g. to restart a node.
 func startGlimpseAt(t *testing.T, dataDir string, extraEnv ...string) *node {
 	t.Helper()
-	n := &node{t: t, dataDir: dataDir, stdout: &bytes.Buffer{}, exited: make(chan struct{})}
+	n := &node{t: t, dataDir: dataDir, stdout: &syncBuffer{}, exited: make(chan struct{})}
 	imagePort, identityPort := freePort(t), freePort(t)
 	n.imageURL = "http://127.0.0.1:" + imagePort
 	n.identityURL = "http://127.0.0.1:" + identityPort
@@ -229,4 +230,22 @@ func decode(t *testing.T, data []byte) map[string]any {
 		t.Fatalf("not JSON: %v\n%s", err, data)
 	}
 	return m
+}
+
+// syncBuffer is a bytes.Buffer that a child process writes while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

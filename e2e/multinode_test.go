@@ -178,7 +178,7 @@ func testMultiNodeConcurrentStart(t *testing.T, env string) {
 // (see waitReady), so that several nodes can start at the same moment.
 func spawnGlimpse(t *testing.T, extraEnv ...string) *node {
 	t.Helper()
-	n := &node{t: t, dataDir: t.TempDir(), stdout: &bytes.Buffer{}, exited: make(chan struct{})}
+	n := &node{t: t, dataDir: t.TempDir(), stdout: &syncBuffer{}, exited: make(chan struct{})}
 	imagePort, identityPort := freePort(t), freePort(t)
 	n.imageURL = "http://127.0.0.1:" + imagePort
 	n.identityURL = "http://127.0.0.1:" + identityPort
