@@ -78,7 +78,7 @@ func (c *Config) settings() []setting {
 		{"token-ttl", "GLIMPSE_TOKEN_TTL", "token lifetime, e.g. 1h", &c.TokenTTL},
 		{"token-keys-file", "GLIMPSE_TOKEN_KEYS_FILE", "file of token keys, one base64 key a line, first one signs (shared by every node)", &c.TokenKeysFile},
 		{"max-image-size", "GLIMPSE_MAX_IMAGE_SIZE", "largest image upload in bytes", &c.MaxImageSize},
-		{"cache-max-size", "GLIMPSE_CACHE_MAX_SIZE", "size bound of the local image cache in bytes; 0 turns the cache off", &c.CacheMaxSize},
+		{"cache-max-size", "GLIMPSE_CACHE_MAX_SIZE", "size bound of the local image cache in bytes, e.g. 10737418240 (Glance's default); 0 (the default) turns the cache off", &c.CacheMaxSize},
 		{"image-size-total", "GLIMPSE_IMAGE_SIZE_TOTAL", "quota: MiB of image data per project (-1: none)", &c.ImageSizeTotal},
 		{"image-stage-total", "GLIMPSE_IMAGE_STAGE_TOTAL", "quota: MiB of staged data per project (-1: none)", &c.ImageStageTotal},
 		{"image-count-total", "GLIMPSE_IMAGE_COUNT_TOTAL", "quota: images per project (-1: none)", &c.ImageCountTotal},
@@ -108,8 +108,7 @@ func loadConfig(fs *flag.FlagSet, args []string) (*Config, error) {
 		IdentityListen:      "127.0.0.1:5000",
 		Region:              "RegionOne",
 		TokenTTL:            time.Hour,
-		MaxImageSize:        1 << 40,  // Glance's image_size_cap default: 1 TiB
-		CacheMaxSize:        10 << 30, // Glance's image_cache_max_size default: 10 GiB
+		MaxImageSize:        1 << 40, // Glance's image_size_cap default: 1 TiB
 		ImageSizeTotal:      -1,
 		ImageStageTotal:     -1,
 		ImageCountTotal:     -1,
