@@ -199,8 +199,8 @@ func (c *cloud) newProject(name string) string {
 	return out.Project.ID
 }
 
-// newPersona creates a user with role in project and logs it in.
-func (c *cloud) newPersona(name, projectID, role string) persona {
+// newPersona creates a user with the roles in project and logs it in.
+func (c *cloud) newPersona(name, projectID string, roles ...string) persona {
 	c.t.Helper()
 	var proj struct{ Project struct{ Name string } }
 	c.identity("GET", "/v3/projects/"+projectID, "", http.StatusOK, &proj)
@@ -208,7 +208,9 @@ func (c *cloud) newPersona(name, projectID, role string) persona {
 	var out struct{ User struct{ ID string } }
 	c.identity("POST", "/v3/users", `{"user":{"name":"`+user+`","password":"pw-`+user+`","domain_id":"default"}}`, http.StatusCreated, &out)
 	c.created = append(c.created, "/v3/users/"+out.User.ID)
-	c.identity("PUT", "/v3/projects/"+projectID+"/users/"+out.User.ID+"/roles/"+c.roles[role], "", http.StatusNoContent, nil)
+	for _, role := range roles {
+		c.identity("PUT", "/v3/projects/"+projectID+"/users/"+out.User.ID+"/roles/"+c.roles[role], "", http.StatusNoContent, nil)
+	}
 	tok, _ := c.token(user, "pw-"+user, proj.Project.Name)
 	return persona{name: name, token: tok, project: projectID}
 }
@@ -270,4 +272,12 @@ func (c *cloud) listedIDs(who persona, query string) (int, []string) {
 		path = page.Next
 	}
 	return http.StatusOK, ids
+}
+
+// newRole creates a global role.
+func (c *cloud) newRole(name string) {
+	c.t.Helper()
+	var out struct{ Role struct{ ID string } }
+	c.identity("POST", "/v3/roles", `{"role":{"name":"`+name+`"}}`, http.StatusCreated, &out)
+	c.roles[name] = out.Role.ID
 }
