@@ -100,6 +100,19 @@ func LoadFile(path string) (map[string]string, error) {
 	return m, nil
 }
 
+// Unregistered returns the names in overrides that are not Glance policies, sorted: they
+// only matter when another rule refers to them (rule:<name>), so a typo shows up here.
+func Unregistered(overrides map[string]string) []string {
+	var names []string
+	for name := range overrides {
+		if !slices.ContainsFunc(Defaults, func(r Rule) bool { return r.Name == name }) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
 // Mode returns the enforcer's mode.
 func (e *Enforcer) Mode() Mode { return e.mode }
 

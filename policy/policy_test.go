@@ -3,6 +3,7 @@ package policy
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -222,6 +223,9 @@ func TestOverridesFromFile(t *testing.T) {
 	}
 	if _, err := New(Secure, over); err == nil || !strings.Contains(err.Error(), "get_image") {
 		t.Errorf("bad rule: %v", err)
+	}
+	if got := Unregistered(map[string]string{"my_rule": "", "get_image": "", "get_imgae": ""}); !slices.Equal(got, []string{"get_imgae", "my_rule"}) {
+		t.Errorf("Unregistered = %v", got)
 	}
 	if _, err := LoadFile(filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
 		t.Errorf("missing file: no error")

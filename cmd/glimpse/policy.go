@@ -24,6 +24,10 @@ func openPolicy(cfg *Config, logger *slog.Logger) (*policy.Enforcer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if names := policy.Unregistered(overrides); len(names) > 0 {
+		logger.Warn("policy file names rules that are not Glance policies (usable only as rule:<name>)",
+			"file", cfg.PolicyFile, "rules", names)
+	}
 	logger.Info("policy", "mode", string(mode), "file", cfg.PolicyFile, "overrides", len(overrides))
 	return e, nil
 }
