@@ -72,6 +72,22 @@ func startGlimpse(t *testing.T, extraEnv ...string) *node {
 // startGlimpseAt is startGlimpse on a given data directory, e.g. to restart a node.
 func startGlimpseAt(t *testing.T, dataDir string, extraEnv ...string) *node {
 	t.Helper()
+	n := spawnGlimpseAt(t, dataDir, extraEnv...)
+	if err := n.waitReady(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// spawnGlimpse starts `glimpse serve` like startGlimpse but does not wait for it to answer
+// (see waitReady), so that several nodes can start at the same moment.
+func spawnGlimpse(t *testing.T, extraEnv ...string) *node {
+	t.Helper()
+	return spawnGlimpseAt(t, t.TempDir(), extraEnv...)
+}
+
+func spawnGlimpseAt(t *testing.T, dataDir string, extraEnv ...string) *node {
+	t.Helper()
 	n := &node{t: t, dataDir: dataDir, stdout: &syncBuffer{}, exited: make(chan struct{})}
 	imagePort, identityPort := freePort(t), freePort(t)
 	n.imageURL = "http://127.0.0.1:" + imagePort
@@ -91,27 +107,30 @@ func startGlimpseAt(t *testing.T, dataDir string, extraEnv ...string) *node {
 	}
 	go func() { n.cmd.Wait(); close(n.exited) }()
 	t.Cleanup(n.stop)
-	deadline := time.Now().Add(20 * time.Second)
+	return n
+}
+
+// waitReady waits up to 30 s for both APIs of a started node to answer.
+func (n *node) waitReady() error {
+	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(n.identityURL + "/v3")
-		if err == nil {
+		if resp, err := http.Get(n.identityURL + "/v3"); err == nil {
 			resp.Body.Close()
 			if r2, err := http.Get(n.imageURL + "/versions"); err == nil {
 				r2.Body.Close()
-				break
+				return nil
 			}
 		}
 		select {
 		case <-n.exited:
-			t.Fatalf("glimpse serve exited early; stdout:\n%s", n.stdout)
+			return fmt.Errorf("glimpse serve exited early; output:\n%s", n.stdout)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("glimpse serve did not answer within 20 s; stdout:\n%s", n.stdout)
+			return fmt.Errorf("glimpse serve did not answer within 30 s; output:\n%s", n.stdout)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return n
 }
 
 func (n *node) stop() {

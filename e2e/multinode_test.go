@@ -9,12 +9,10 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/glimpse-image/glimpse/sqlstore/sqltest"
 )
@@ -171,55 +169,6 @@ func testMultiNodeConcurrentStart(t *testing.T, env string) {
 		if status != http.StatusOK || n != want {
 			t.Errorf("GET %s: %d, %d objects, want %d: %s", path, status, n, want, body)
 		}
-	}
-}
-
-// spawnGlimpse starts `glimpse serve` like startGlimpse but does not wait for it to answer
-// (see waitReady), so that several nodes can start at the same moment.
-func spawnGlimpse(t *testing.T, extraEnv ...string) *node {
-	t.Helper()
-	n := &node{t: t, dataDir: t.TempDir(), stdout: &syncBuffer{}, exited: make(chan struct{})}
-	imagePort, identityPort := freePort(t), freePort(t)
-	n.imageURL = "http://127.0.0.1:" + imagePort
-	n.identityURL = "http://127.0.0.1:" + identityPort
-	n.cmd = exec.Command(glimpseBin, "serve")
-	n.cmd.Env = append(os.Environ(),
-		"GLIMPSE_DATA_DIR="+n.dataDir,
-		"GLIMPSE_IMAGE_LISTEN=127.0.0.1:"+imagePort,
-		"GLIMPSE_IDENTITY_LISTEN=127.0.0.1:"+identityPort,
-		"GLIMPSE_LOG_LEVEL=warn",
-	)
-	n.cmd.Env = append(n.cmd.Env, extraEnv...)
-	n.cmd.Stdout = n.stdout
-	n.cmd.Stderr = n.stdout
-	if err := n.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { n.cmd.Wait(); close(n.exited) }()
-	t.Cleanup(n.stop)
-	return n
-}
-
-// waitReady waits up to 30 s for both APIs of a spawned node to answer.
-func (n *node) waitReady() error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if resp, err := http.Get(n.identityURL + "/v3"); err == nil {
-			resp.Body.Close()
-			if r2, err := http.Get(n.imageURL + "/versions"); err == nil {
-				r2.Body.Close()
-				return nil
-			}
-		}
-		select {
-		case <-n.exited:
-			return fmt.Errorf("glimpse serve exited early; output:\n%s", n.stdout)
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("glimpse serve did not answer within 30 s; output:\n%s", n.stdout)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
