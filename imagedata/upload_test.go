@@ -134,30 +134,39 @@ func TestUploadVirtualSize(t *testing.T) {
 	}
 }
 
-func TestUploadQemuImgQcow2(t *testing.T) {
+// TestUploadQemuImg uploads real images made by qemu-img and expects the virtual size the
+// real Glance reports for them (golden 020 for qcow2; 67108864 for a 64M vmdk).
+func TestUploadQemuImg(t *testing.T) {
 	qemuImg, err := exec.LookPath("qemu-img")
 	if err != nil {
-		t.Skipf("qemu-img not installed (%v): the real-qcow2 variant does not run; TestUploadVirtualSize covers a hand-made header", err)
+		t.Skipf("qemu-img not installed (%v): the real-image variant does not run; TestUploadVirtualSize covers hand-made headers", err)
 	}
-	path := filepath.Join(t.TempDir(), "disk.qcow2")
-	if out, err := exec.Command(qemuImg, "create", "-f", "qcow2", path, "1G").CombinedOutput(); err != nil {
-		t.Fatalf("qemu-img create: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnv(t, 0)
-	id := e.createImage("qcow2", "bare")
-	img, err := e.svc.Upload(t.Context(), id, bytes.NewReader(data), -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if img.VirtualSize == nil || *img.VirtualSize != 1<<30 {
-		t.Errorf("virtual_size = %v, want 1073741824 (as Glance, golden 020)", ptrInt64(img.VirtualSize))
-	}
-	if *img.Size != int64(len(data)) || *img.Checksum != md5Hex(data) {
-		t.Errorf("size %d checksum %s, want %d %s", *img.Size, *img.Checksum, len(data), md5Hex(data))
+	for _, c := range []struct {
+		format, size string
+		want         int64
+	}{{"qcow2", "1G", 1 << 30}, {"vmdk", "64M", 64 << 20}} {
+		t.Run(c.format, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "disk."+c.format)
+			if out, err := exec.Command(qemuImg, "create", "-f", c.format, path, c.size).CombinedOutput(); err != nil {
+				t.Fatalf("qemu-img create: %v\n%s", err, out)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := newEnv(t, 0)
+			id := e.createImage(c.format, "bare")
+			img, err := e.svc.Upload(t.Context(), id, bytes.NewReader(data), -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if img.VirtualSize == nil || *img.VirtualSize != c.want {
+				t.Errorf("virtual_size = %v, want %d", ptrInt64(img.VirtualSize), c.want)
+			}
+			if *img.Size != int64(len(data)) || *img.Checksum != md5Hex(data) {
+				t.Errorf("size %d checksum %s, want %d %s", *img.Size, *img.Checksum, len(data), md5Hex(data))
+			}
+		})
 	}
 }
 

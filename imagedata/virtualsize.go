@@ -10,9 +10,11 @@ import "encoding/binary"
 // inspector for: raw (the data size; null for empty data), qcow2 (big-endian uint64 at
 // offset 24 of the header, magic "QFI\xfb"), vhd (big-endian uint64 at offset 40 of the
 // "conectix" footer copy at the start) and vdi (little-endian uint64 at 0x170, signature
-// 0xbeda107f at 0x40). Each header inspector needs the full 512-byte header. vmdk and vhdx
-// need more than a fixed header and are left null here; other formats (iso, ami, …) are
-// null in Glance too.
+// 0xbeda107f at 0x40) and sparse vmdk (little-endian uint64 capacity in 512-byte sectors at
+// offset 12 of the "KDMV" header, which equals the sum of the extents Glance's inspector
+// reads from the embedded descriptor). Each header inspector needs the full 512-byte header.
+// vhdx needs more than a fixed header and is left null here; other formats (iso, ami, …)
+// are null in Glance too.
 func virtualSize(diskFormat, containerFormat string, head []byte, size int64) *int64 {
 	if containerFormat != "bare" {
 		return nil
@@ -36,6 +38,11 @@ func virtualSize(diskFormat, containerFormat string, head []byte, size int64) *i
 			return nil
 		}
 		v = binary.LittleEndian.Uint64(head[0x170:0x178])
+	case "vmdk":
+		if len(head) < headerSize || string(head[:4]) != "KDMV" {
+			return nil
+		}
+		v = binary.LittleEndian.Uint64(head[12:20]) * 512
 	default:
 		return nil
 	}
