@@ -121,6 +121,8 @@ func TestImageGoldenErrors(t *testing.T) {
 			"limit param must be an integer<br /><br />\n\n\n", ""},
 		{"107 bad marker", "admin", "GET", "/v2/images?marker=" + missing, "", nil, 400,
 			"No image found with ID " + missing + "<br /><br />\n\n\n", ""},
+		{"empty marker", "admin", "GET", "/v2/images?marker=", "", nil, 400,
+			"No image found with ID <br /><br />\n\n\n", ""},
 		{"mixed sort syntax", "admin", "GET", "/v2/images?sort_key=name&sort=name:asc", "", nil, 400,
 			"Old and new sorting syntax cannot be combined<br /><br />\n\n\n", ""},
 		{"sort dirs mismatch", "admin", "GET", "/v2/images?sort_key=name&sort_dir=asc&sort_dir=desc&sort_dir=asc", "", nil, 400,

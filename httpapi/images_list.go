@@ -111,6 +111,9 @@ func parseImageListQuery(raw string) (*imageListQuery, error) {
 		q.Limit = min(n, imageListMaxLimit)
 	}
 	if v, ok := params.Pop("marker"); ok {
+		if v == "" { // Glance looks the empty id up, and finds nothing
+			return nil, errExplained(http.StatusBadRequest, "No image found with ID %s", v)
+		}
 		q.Filter.Marker = v
 	}
 	memberStatus := glimpse.MemberStatusAccepted
