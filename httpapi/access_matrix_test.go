@@ -25,9 +25,9 @@ var (
 	matrixPersonas     = []string{"admin", "owner_member", "owner_reader", "other_member", "other_reader", "member_pending", "member_accepted", "member_rejected", "system_admin"}
 	matrixVisibilities = []string{"public", "private", "shared", "community"}
 	matrixOperations   = []string{"list", "show", "download", "update", "delete", "add_member", "accept",
-		"members", "tag", "deactivate", "create"}
+		"members", "tag", "deactivate", "create", "set_member", "remove_member"}
 	// matrixConsuming are the operations that get an image of their own per persona.
-	matrixConsuming = []string{"delete", "deactivate"}
+	matrixConsuming = []string{"delete", "deactivate", "remove_member"}
 )
 
 // matrixWorld is the projects and personas of the matrix on one cloud.
@@ -108,6 +108,10 @@ func (w *matrixWorld) answer(who persona, op, id, name string) string {
 		status, body = c.image(who, "PUT", "/v2/images/"+id+"/tags/matrix-tag", "")
 	case "deactivate":
 		status, body = c.image(who, "POST", "/v2/images/"+id+"/actions/deactivate", "")
+	case "set_member": // the rejected member's status, set to what it is
+		status, body = c.image(who, "PUT", "/v2/images/"+id+"/members/"+w.personas["member_rejected"].project, `{"status":"rejected"}`)
+	case "remove_member": // the pending member
+		status, body = c.image(who, "DELETE", "/v2/images/"+id+"/members/"+w.personas["member_pending"].project, "")
 	case "create": // an image of its own with the visibility of this row
 		status, body = c.image(who, "POST", "/v2/images", `{"name":"`+c.uniqueName("created")+`","visibility":"`+name+`"}`)
 		var img struct{ ID string }
@@ -129,7 +133,9 @@ func (w *matrixWorld) answer(who persona, op, id, name string) string {
 	}
 	for name, p := range w.personas {
 		if p.project != "" {
-			msg = strings.ReplaceAll(msg, p.project, "<"+name+">")
+			// The owner's member and reader share a project, as do the other project's.
+			label := strings.TrimSuffix(strings.TrimSuffix(name, "_member"), "_reader")
+			msg = strings.ReplaceAll(msg, p.project, "<"+label+">")
 		}
 	}
 	return strconv.Itoa(status) + " " + msg
