@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -15,14 +14,6 @@ import (
 // Objects and properties of a namespace ("Metadata definition objects" and "Metadata
 // definition properties" in the Glance API reference). A property's definition is stored
 // as its JSON text; an object's properties as one JSON object in their order.
-
-func objectNotFound(ns, name string) error {
-	return glimpse.Errorf(glimpse.ENOTFOUND, "The metadata definition object with name=%s was not found in namespace=%s.", name, ns)
-}
-
-func propertyNotFound(ns, name string) error {
-	return glimpse.Errorf(glimpse.ENOTFOUND, "The metadata definition property with name=%s was not found in namespace=%s.", name, ns)
-}
 
 // insertContents stores the objects, properties and tags of a new namespace. Their
 // UpdatedAt is updatedAt (nil for the seeded catalog, as Glance's loader leaves it).
@@ -128,86 +119,47 @@ func insertObject(ctx context.Context, tx *tx, nsID int64, nsName string, o *gli
 	if err != nil {
 		return err
 	}
-	_, err = tx.exec(ctx, "INSERT INTO metadef_objects (namespace_id, name, description, required, properties, created_at, updated_at)"+
-		" VALUES (?, ?, ?, ?, ?, ?, ?)", nsID, o.Name, &nullString{&o.Description}, encodeRequired(o.Required), props,
+	return execUnique(ctx, tx,
+		glimpse.Errorf(glimpse.ECONFLICT, "A metadata definition object with name=%s already exists in namespace=%s.", o.Name, nsName),
+		"insert metadef object",
+		"INSERT INTO metadef_objects (namespace_id, name, description, required, properties, created_at, updated_at)"+
+			" VALUES (?, ?, ?, ?, ?, ?, ?)", nsID, o.Name, &nullString{&o.Description}, encodeRequired(o.Required), props,
 		tx.d.timeArg(o.CreatedAt), tx.d.nullTimeArg(o.UpdatedAt))
-	if tx.d.isUniqueViolation(err) {
-		return glimpse.Errorf(glimpse.ECONFLICT, "A metadata definition object with name=%s already exists in namespace=%s.", o.Name, nsName)
-	} else if err != nil {
-		return fmt.Errorf("insert metadef object: %w", err)
-	}
-	return nil
 }
 
 // CreateObject adds an object to a namespace; CreatedAt and UpdatedAt are set to now.
 // Errors: ENOTFOUND for the namespace; ECONFLICT "A metadata definition object with
 // name=<o> already exists in namespace=<n>."
 func (db *DB) CreateObject(ctx context.Context, namespace string, o *glimpse.MetadefObject) error {
-	tx, err := db.beginTx(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, true)
-	if err != nil {
-		return err
-	}
-	now := tx.now
-	o.CreatedAt, o.UpdatedAt = now, &now
-	if err := insertObject(ctx, tx, n.id, namespace, o); err != nil {
-		return err
-	}
-	return tx.commit()
+	return db.writeNamespace(ctx, namespace, func(tx *tx, n *namespaceRow) error {
+		now := tx.now
+		o.CreatedAt, o.UpdatedAt = now, &now
+		return insertObject(ctx, tx, n.id, namespace, o)
+	})
 }
 
 func findObject(ctx context.Context, tx *tx, nsID int64, nsName, name string) (*glimpse.MetadefObject, error) {
-	o, err := scanObject(tx.queryRow(ctx, objectSelect+" WHERE o.namespace_id = ? AND o.name = ?", nsID, name))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, objectNotFound(nsName, name)
-	} else if err != nil {
-		return nil, fmt.Errorf("select metadef object: %w", err)
-	}
-	return o, nil
+	return findByName(ctx, tx, objectSelect+" WHERE o.namespace_id = ? AND o.name = ?", nsID, nsName, name,
+		scanObject, objectNotFound, "metadef object")
 }
 
 // FindObject returns one object. Errors: ENOTFOUND for the namespace or the object.
 func (db *DB) FindObject(ctx context.Context, namespace, name string) (*glimpse.MetadefObject, error) {
-	tx, err := db.beginTx(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, false)
-	if err != nil {
-		return nil, err
-	}
-	return findObject(ctx, tx, n.id, namespace, name)
+	return readNamespace(ctx, db, namespace, func(tx *tx, n *namespaceRow) (*glimpse.MetadefObject, error) {
+		return findObject(ctx, tx, n.id, namespace, name)
+	})
 }
 
 // FindObjects returns the objects of a namespace by name (the order of Glance's unique
 // index, which its unordered query follows). Errors: ENOTFOUND.
 func (db *DB) FindObjects(ctx context.Context, namespace string) ([]*glimpse.MetadefObject, error) {
-	tx, err := db.beginTx(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, false)
-	if err != nil {
-		return nil, err
-	}
-	objects := []*glimpse.MetadefObject{}
-	err = eachRow(ctx, tx, objectSelect+" WHERE o.namespace_id = ? ORDER BY o.name", []any{n.id}, func(r *sql.Rows) error {
-		o, err := scanObject(r)
-		if err == nil {
-			objects = append(objects, o)
+	return readNamespace(ctx, db, namespace, func(tx *tx, n *namespaceRow) ([]*glimpse.MetadefObject, error) {
+		objects, err := scanRows(ctx, tx, objectSelect+" WHERE o.namespace_id = ? ORDER BY o.name", []any{n.id}, scanObject)
+		if err != nil {
+			return nil, fmt.Errorf("select metadef objects: %w", err)
 		}
-		return err
+		return objects, nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("select metadef objects: %w", err)
-	}
-	return objects, nil
 }
 
 // UpdateObject replaces the object called name by o (which may rename it); o.CreatedAt is
@@ -215,33 +167,26 @@ func (db *DB) FindObjects(ctx context.Context, namespace string) ([]*glimpse.Met
 // update. It would result in a duplicate metadata definition object with the same
 // name=<o> in namespace=<n>."
 func (db *DB) UpdateObject(ctx context.Context, namespace, name string, o *glimpse.MetadefObject) error {
-	tx, err := db.beginTx(ctx, true)
+	var old *glimpse.MetadefObject
+	var now time.Time
+	err := db.writeNamespace(ctx, namespace, func(tx *tx, n *namespaceRow) error {
+		var err error
+		if old, err = findObject(ctx, tx, n.id, namespace, name); err != nil {
+			return err
+		}
+		props, err := encodeProperties(o.Properties)
+		if err != nil {
+			return err
+		}
+		now = tx.now
+		return execUnique(ctx, tx,
+			glimpse.Errorf(glimpse.ECONFLICT, "Invalid update. It would result in a duplicate metadata definition object with the same name=%s in namespace=%s.", o.Name, namespace),
+			"update metadef object",
+			"UPDATE metadef_objects SET name = ?, description = ?, required = ?, properties = ?, updated_at = ?"+
+				" WHERE namespace_id = ? AND name = ?", o.Name, &nullString{&o.Description}, encodeRequired(o.Required), props,
+			tx.d.timeArg(now), n.id, name)
+	})
 	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, true)
-	if err != nil {
-		return err
-	}
-	old, err := findObject(ctx, tx, n.id, namespace, name)
-	if err != nil {
-		return err
-	}
-	props, err := encodeProperties(o.Properties)
-	if err != nil {
-		return err
-	}
-	now := tx.now
-	_, err = tx.exec(ctx, "UPDATE metadef_objects SET name = ?, description = ?, required = ?, properties = ?, updated_at = ?"+
-		" WHERE namespace_id = ? AND name = ?", o.Name, &nullString{&o.Description}, encodeRequired(o.Required), props,
-		tx.d.timeArg(now), n.id, name)
-	if tx.d.isUniqueViolation(err) {
-		return glimpse.Errorf(glimpse.ECONFLICT, "Invalid update. It would result in a duplicate metadata definition object with the same name=%s in namespace=%s.", o.Name, namespace)
-	} else if err != nil {
-		return fmt.Errorf("update metadef object: %w", err)
-	}
-	if err := tx.commit(); err != nil {
 		return err
 	}
 	o.CreatedAt, o.UpdatedAt = old.CreatedAt, &now
@@ -255,22 +200,15 @@ func (db *DB) DeleteObject(ctx context.Context, namespace, name string) error {
 
 // deleteChild removes the row called name of table in the namespace.
 func (db *DB) deleteChild(ctx context.Context, namespace, table, name string, notFound func(ns, name string) error) error {
-	tx, err := db.beginTx(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, true)
-	if err != nil {
-		return err
-	}
-	count, err := tx.execAffected(ctx, "DELETE FROM "+table+" WHERE namespace_id = ? AND name = ?", n.id, name)
-	if err != nil {
-		return fmt.Errorf("delete from %s: %w", table, err)
-	} else if count == 0 {
-		return notFound(namespace, name)
-	}
-	return tx.commit()
+	return db.writeNamespace(ctx, namespace, func(tx *tx, n *namespaceRow) error {
+		count, err := tx.execAffected(ctx, "DELETE FROM "+table+" WHERE namespace_id = ? AND name = ?", n.id, name)
+		if err != nil {
+			return fmt.Errorf("delete from %s: %w", table, err)
+		} else if count == 0 {
+			return notFound(namespace, name)
+		}
+		return nil
+	})
 }
 
 const propertySelect = "SELECT name, json_schema, created_at, updated_at FROM metadef_properties"
@@ -301,116 +239,70 @@ func insertProperty(ctx context.Context, tx *tx, nsID int64, nsName string, p *g
 	if err != nil {
 		return err
 	}
-	_, err = tx.exec(ctx, "INSERT INTO metadef_properties (namespace_id, name, json_schema, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+	return execUnique(ctx, tx,
+		glimpse.Errorf(glimpse.ECONFLICT, "A metadata definition property with name=%s already exists in namespace=%s.", p.Name, nsName),
+		"insert metadef property",
+		"INSERT INTO metadef_properties (namespace_id, name, json_schema, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
 		nsID, p.Name, schema, tx.d.timeArg(p.CreatedAt), tx.d.nullTimeArg(p.UpdatedAt))
-	if tx.d.isUniqueViolation(err) {
-		return glimpse.Errorf(glimpse.ECONFLICT, "A metadata definition property with name=%s already exists in namespace=%s.", p.Name, nsName)
-	} else if err != nil {
-		return fmt.Errorf("insert metadef property: %w", err)
-	}
-	return nil
 }
 
 // CreateProperty adds a property to a namespace. Errors: ENOTFOUND for the namespace;
 // ECONFLICT "A metadata definition property with name=<p> already exists in
 // namespace=<n>."
 func (db *DB) CreateProperty(ctx context.Context, namespace string, p *glimpse.MetadefProperty) error {
-	tx, err := db.beginTx(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, true)
-	if err != nil {
-		return err
-	}
-	now := tx.now
-	p.CreatedAt, p.UpdatedAt = now, &now
-	if err := insertProperty(ctx, tx, n.id, namespace, p); err != nil {
-		return err
-	}
-	return tx.commit()
+	return db.writeNamespace(ctx, namespace, func(tx *tx, n *namespaceRow) error {
+		now := tx.now
+		p.CreatedAt, p.UpdatedAt = now, &now
+		return insertProperty(ctx, tx, n.id, namespace, p)
+	})
 }
 
 func findProperty(ctx context.Context, tx *tx, nsID int64, nsName, name string) (*glimpse.MetadefProperty, error) {
-	p, err := scanProperty(tx.queryRow(ctx, propertySelect+" WHERE namespace_id = ? AND name = ?", nsID, name))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, propertyNotFound(nsName, name)
-	} else if err != nil {
-		return nil, fmt.Errorf("select metadef property: %w", err)
-	}
-	return p, nil
+	return findByName(ctx, tx, propertySelect+" WHERE namespace_id = ? AND name = ?", nsID, nsName, name,
+		scanProperty, propertyNotFound, "metadef property")
 }
 
 // FindProperty returns one property. Errors: ENOTFOUND for the namespace or the property.
 func (db *DB) FindProperty(ctx context.Context, namespace, name string) (*glimpse.MetadefProperty, error) {
-	tx, err := db.beginTx(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, false)
-	if err != nil {
-		return nil, err
-	}
-	return findProperty(ctx, tx, n.id, namespace, name)
+	return readNamespace(ctx, db, namespace, func(tx *tx, n *namespaceRow) (*glimpse.MetadefProperty, error) {
+		return findProperty(ctx, tx, n.id, namespace, name)
+	})
 }
 
 // FindProperties returns the properties of a namespace by name (as FindObjects). Errors: ENOTFOUND.
 func (db *DB) FindProperties(ctx context.Context, namespace string) ([]*glimpse.MetadefProperty, error) {
-	tx, err := db.beginTx(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, false)
-	if err != nil {
-		return nil, err
-	}
-	props := []*glimpse.MetadefProperty{}
-	err = eachRow(ctx, tx, propertySelect+" WHERE namespace_id = ? ORDER BY name", []any{n.id}, func(r *sql.Rows) error {
-		p, err := scanProperty(r)
-		if err == nil {
-			props = append(props, p)
+	return readNamespace(ctx, db, namespace, func(tx *tx, n *namespaceRow) ([]*glimpse.MetadefProperty, error) {
+		props, err := scanRows(ctx, tx, propertySelect+" WHERE namespace_id = ? ORDER BY name", []any{n.id}, scanProperty)
+		if err != nil {
+			return nil, fmt.Errorf("select metadef properties: %w", err)
 		}
-		return err
+		return props, nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("select metadef properties: %w", err)
-	}
-	return props, nil
 }
 
 // UpdateProperty replaces the property called name by p (which may rename it). Errors:
 // ENOTFOUND; ECONFLICT "Invalid update. It would result in a duplicate metadata definition
 // property with the same name=<p> in namespace=<n>."
 func (db *DB) UpdateProperty(ctx context.Context, namespace, name string, p *glimpse.MetadefProperty) error {
-	tx, err := db.beginTx(ctx, true)
+	var old *glimpse.MetadefProperty
+	var now time.Time
+	err := db.writeNamespace(ctx, namespace, func(tx *tx, n *namespaceRow) error {
+		var err error
+		if old, err = findProperty(ctx, tx, n.id, namespace, name); err != nil {
+			return err
+		}
+		schema, err := compactSchema(p)
+		if err != nil {
+			return err
+		}
+		now = tx.now
+		return execUnique(ctx, tx,
+			glimpse.Errorf(glimpse.ECONFLICT, "Invalid update. It would result in a duplicate metadata definition property with the same name=%s in namespace=%s.", p.Name, namespace),
+			"update metadef property",
+			"UPDATE metadef_properties SET name = ?, json_schema = ?, updated_at = ? WHERE namespace_id = ? AND name = ?",
+			p.Name, schema, tx.d.timeArg(now), n.id, name)
+	})
 	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, true)
-	if err != nil {
-		return err
-	}
-	old, err := findProperty(ctx, tx, n.id, namespace, name)
-	if err != nil {
-		return err
-	}
-	schema, err := compactSchema(p)
-	if err != nil {
-		return err
-	}
-	now := tx.now
-	_, err = tx.exec(ctx, "UPDATE metadef_properties SET name = ?, json_schema = ?, updated_at = ? WHERE namespace_id = ? AND name = ?",
-		p.Name, schema, tx.d.timeArg(now), n.id, name)
-	if tx.d.isUniqueViolation(err) {
-		return glimpse.Errorf(glimpse.ECONFLICT, "Invalid update. It would result in a duplicate metadata definition property with the same name=%s in namespace=%s.", p.Name, namespace)
-	} else if err != nil {
-		return fmt.Errorf("update metadef property: %w", err)
-	}
-	if err := tx.commit(); err != nil {
 		return err
 	}
 	p.CreatedAt, p.UpdatedAt = old.CreatedAt, &now

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/glimpse-image/glimpse"
@@ -118,14 +117,14 @@ func (db *DB) CreateNamespace(ctx context.Context, ns *glimpse.MetadefNamespace,
 }
 
 func insertNamespace(ctx context.Context, tx *tx, ns *glimpse.MetadefNamespace) (int64, error) {
-	_, err := tx.exec(ctx, "INSERT INTO metadef_namespaces (namespace, display_name, description, visibility, protected, owner, created_at, updated_at)"+
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	err := execUnique(ctx, tx, glimpse.Errorf(glimpse.ECONFLICT, "The metadata definition namespace=%s already exists.", ns.Namespace),
+		"insert metadef namespace",
+		"INSERT INTO metadef_namespaces (namespace, display_name, description, visibility, protected, owner, created_at, updated_at)"+
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 		ns.Namespace, &nullString{&ns.DisplayName}, &nullString{&ns.Description}, ns.Visibility, ns.Protected, ns.Owner,
 		tx.d.timeArg(ns.CreatedAt), tx.d.nullTimeArg(ns.UpdatedAt))
-	if tx.d.isUniqueViolation(err) {
-		return 0, glimpse.Errorf(glimpse.ECONFLICT, "The metadata definition namespace=%s already exists.", ns.Namespace)
-	} else if err != nil {
-		return 0, fmt.Errorf("insert metadef namespace: %w", err)
+	if err != nil {
+		return 0, err
 	}
 	n, err := findNamespaceRow(ctx, tx, ns.Namespace, false)
 	if err != nil {
@@ -137,19 +136,12 @@ func insertNamespace(ctx context.Context, tx *tx, ns *glimpse.MetadefNamespace) 
 // FindNamespace returns a namespace with its associations. Errors: ENOTFOUND
 // "Metadata definition namespace=<n> was not found."
 func (db *DB) FindNamespace(ctx context.Context, name string) (*glimpse.MetadefNamespace, error) {
-	tx, err := db.beginTx(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, name, false)
-	if err != nil {
-		return nil, err
-	}
-	if err := loadAssociations(ctx, tx, n); err != nil {
-		return nil, err
-	}
-	return n.ns, nil
+	return readNamespace(ctx, db, name, func(tx *tx, n *namespaceRow) (*glimpse.MetadefNamespace, error) {
+		if err := loadAssociations(ctx, tx, n); err != nil {
+			return nil, err
+		}
+		return n.ns, nil
+	})
 }
 
 // namespaceSortColumns are the namespace fields a listing may sort on, and whether they may
@@ -164,13 +156,9 @@ var namespaceSortColumns = map[string]bool{
 // associations. Errors: EINVALID for an unknown sort key; ENOTFOUND when the marker is not
 // a namespace the viewer sees.
 func (db *DB) FindNamespaces(ctx context.Context, f glimpse.MetadefNamespaceFilter) ([]*glimpse.MetadefNamespace, error) {
-	key := f.SortKey
-	if key == "" {
-		key = "created_at"
-	}
-	nullable, ok := namespaceSortColumns[key]
-	if !ok {
-		return nil, glimpse.Errorf(glimpse.EINVALID, "Invalid sort key: %s", key)
+	terms, err := db.dialect.listingOrder(namespaceSortColumns, f.SortKey, f.SortDesc)
+	if err != nil {
+		return nil, err
 	}
 	var where []string
 	var args []any
@@ -201,39 +189,21 @@ func (db *DB) FindNamespaces(ctx context.Context, f glimpse.MetadefNamespaceFilt
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	terms := []string{db.dialect.orderTerm(key, f.SortDesc, nullable)}
-	for _, k := range []string{"created_at", "id"} {
-		if k != key {
-			terms = append(terms, db.dialect.orderTerm(k, f.SortDesc, false))
-		}
-	}
-	q += " ORDER BY " + strings.Join(terms, ", ")
+	q += " ORDER BY " + terms
 
 	tx, err := db.beginTx(ctx, false)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	var rows []*namespaceRow
-	err = eachRow(ctx, tx, q, args, func(r *sql.Rows) error {
-		n, err := scanNamespace(r)
-		if err == nil {
-			rows = append(rows, n)
-		}
-		return err
-	})
+	rows, err := scanRows(ctx, tx, q, args, scanNamespace)
 	if err != nil {
 		return nil, fmt.Errorf("select metadef namespaces: %w", err)
 	}
-	if f.Marker != "" {
-		i := slices.IndexFunc(rows, func(n *namespaceRow) bool { return n.ns.Namespace == f.Marker })
-		if i < 0 {
-			return nil, namespaceNotFound(f.Marker)
-		}
-		rows = rows[i+1:]
-	}
-	if f.Limit > 0 && len(rows) > f.Limit {
-		rows = rows[:f.Limit]
+	rows, err = pageAfter(rows, f.Marker, f.Limit, func(n *namespaceRow) string { return n.ns.Namespace },
+		func() error { return namespaceNotFound(f.Marker) })
+	if err != nil {
+		return nil, err
 	}
 	if err := loadAssociations(ctx, tx, rows...); err != nil {
 		return nil, err
@@ -250,34 +220,26 @@ func (db *DB) FindNamespaces(ctx context.Context, f glimpse.MetadefNamespaceFilt
 // metadata definition namespace with the same name of <n>" on a rename to a taken name;
 // any error of fn.
 func (db *DB) UpdateNamespace(ctx context.Context, name string, fn func(ns *glimpse.MetadefNamespace) error) (*glimpse.MetadefNamespace, error) {
-	tx, err := db.beginTx(ctx, true)
+	var ns *glimpse.MetadefNamespace
+	err := db.writeNamespace(ctx, name, func(tx *tx, n *namespaceRow) error {
+		if err := loadAssociations(ctx, tx, n); err != nil {
+			return err
+		}
+		if err := fn(n.ns); err != nil {
+			return err
+		}
+		ns = n.ns
+		now := tx.now
+		ns.UpdatedAt = &now
+		return execUnique(ctx, tx,
+			glimpse.Errorf(glimpse.ECONFLICT, "Invalid update. It would result in a duplicate metadata definition namespace with the same name of %s", ns.Namespace),
+			"update metadef namespace",
+			"UPDATE metadef_namespaces SET namespace = ?, display_name = ?, description = ?, visibility = ?,"+
+				" protected = ?, owner = ?, updated_at = ? WHERE id = ?",
+			ns.Namespace, &nullString{&ns.DisplayName}, &nullString{&ns.Description}, ns.Visibility, ns.Protected,
+			ns.Owner, tx.d.timeArg(now), n.id)
+	})
 	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, name, true)
-	if err != nil {
-		return nil, err
-	}
-	if err := loadAssociations(ctx, tx, n); err != nil {
-		return nil, err
-	}
-	if err := fn(n.ns); err != nil {
-		return nil, err
-	}
-	ns := n.ns
-	now := tx.now
-	ns.UpdatedAt = &now
-	_, err = tx.exec(ctx, "UPDATE metadef_namespaces SET namespace = ?, display_name = ?, description = ?, visibility = ?,"+
-		" protected = ?, owner = ?, updated_at = ? WHERE id = ?",
-		ns.Namespace, &nullString{&ns.DisplayName}, &nullString{&ns.Description}, ns.Visibility, ns.Protected,
-		ns.Owner, tx.d.timeArg(now), n.id)
-	if tx.d.isUniqueViolation(err) {
-		return nil, glimpse.Errorf(glimpse.ECONFLICT, "Invalid update. It would result in a duplicate metadata definition namespace with the same name of %s", ns.Namespace)
-	} else if err != nil {
-		return nil, fmt.Errorf("update metadef namespace: %w", err)
-	}
-	if err := tx.commit(); err != nil {
 		return nil, err
 	}
 	return ns, nil
@@ -286,24 +248,17 @@ func (db *DB) UpdateNamespace(ctx context.Context, name string, fn func(ns *glim
 // DeleteNamespace removes a namespace with its objects, properties, tags and associations.
 // Errors: ENOTFOUND.
 func (db *DB) DeleteNamespace(ctx context.Context, name string) error {
-	tx, err := db.beginTx(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, name, true)
-	if err != nil {
-		return err
-	}
-	for _, table := range []string{"metadef_tags", "metadef_objects", "metadef_properties", "metadef_namespace_resource_types"} {
-		if _, err := tx.exec(ctx, "DELETE FROM "+table+" WHERE namespace_id = ?", n.id); err != nil {
-			return fmt.Errorf("delete from %s: %w", table, err)
+	return db.writeNamespace(ctx, name, func(tx *tx, n *namespaceRow) error {
+		for _, table := range []string{"metadef_tags", "metadef_objects", "metadef_properties", "metadef_namespace_resource_types"} {
+			if _, err := tx.exec(ctx, "DELETE FROM "+table+" WHERE namespace_id = ?", n.id); err != nil {
+				return fmt.Errorf("delete from %s: %w", table, err)
+			}
 		}
-	}
-	if _, err := tx.exec(ctx, "DELETE FROM metadef_namespaces WHERE id = ?", n.id); err != nil {
-		return fmt.Errorf("delete metadef namespace: %w", err)
-	}
-	return tx.commit()
+		if _, err := tx.exec(ctx, "DELETE FROM metadef_namespaces WHERE id = ?", n.id); err != nil {
+			return fmt.Errorf("delete metadef namespace: %w", err)
+		}
+		return nil
+	})
 }
 
 // DeleteNamespaceContent removes all objects, properties or tags of a namespace
@@ -315,17 +270,10 @@ func (db *DB) DeleteNamespaceContent(ctx context.Context, name, part string) err
 	if !ok {
 		return fmt.Errorf("sqlstore: unknown metadef namespace part %q", part)
 	}
-	tx, err := db.beginTx(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, name, true)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.exec(ctx, "DELETE FROM "+table+" WHERE namespace_id = ?", n.id); err != nil {
-		return fmt.Errorf("delete from %s: %w", table, err)
-	}
-	return tx.commit()
+	return db.writeNamespace(ctx, name, func(tx *tx, n *namespaceRow) error {
+		if _, err := tx.exec(ctx, "DELETE FROM "+table+" WHERE namespace_id = ?", n.id); err != nil {
+			return fmt.Errorf("delete from %s: %w", table, err)
+		}
+		return nil
+	})
 }

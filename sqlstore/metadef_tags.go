@@ -2,19 +2,13 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
-	"slices"
+	"time"
 
 	"github.com/glimpse-image/glimpse"
 )
 
 // Tags of a namespace ("Metadata definition tags" in the Glance API reference).
-
-func tagNotFound(ns, name string) error {
-	return glimpse.Errorf(glimpse.ENOTFOUND, "The metadata definition tag with name=%s was not found in namespace=%s.", name, ns)
-}
 
 func tagDuplicate(ns, name string) error {
 	return glimpse.Errorf(glimpse.ECONFLICT, "A metadata tag with name=%s already exists in namespace=%s. (Please note that metadata tag names are case insensitive).", name, ns)
@@ -31,14 +25,9 @@ func scanTag(r rowScanner) (*glimpse.MetadefTag, error) {
 }
 
 func insertTag(ctx context.Context, tx *tx, nsID int64, nsName string, t *glimpse.MetadefTag) error {
-	_, err := tx.exec(ctx, "INSERT INTO metadef_tags (namespace_id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+	return execUnique(ctx, tx, tagDuplicate(nsName, t.Name), "insert metadef tag",
+		"INSERT INTO metadef_tags (namespace_id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
 		nsID, t.Name, tx.d.timeArg(t.CreatedAt), tx.d.nullTimeArg(t.UpdatedAt))
-	if tx.d.isUniqueViolation(err) {
-		return tagDuplicate(nsName, t.Name)
-	} else if err != nil {
-		return fmt.Errorf("insert metadef tag: %w", err)
-	}
-	return nil
 }
 
 // CreateTags adds tags named names to a namespace, after removing its existing tags unless
@@ -46,57 +35,39 @@ func insertTag(ctx context.Context, tx *tx, nsID int64, nsName string, t *glimps
 // Errors: ENOTFOUND for the namespace; ECONFLICT "A metadata tag with name=<t> already
 // exists in namespace=<n>. (Please note that metadata tag names are case insensitive)."
 func (db *DB) CreateTags(ctx context.Context, namespace string, names []string, appending bool) ([]*glimpse.MetadefTag, error) {
-	tx, err := db.beginTx(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, true)
-	if err != nil {
-		return nil, err
-	}
-	if !appending {
-		if _, err := tx.exec(ctx, "DELETE FROM metadef_tags WHERE namespace_id = ?", n.id); err != nil {
-			return nil, fmt.Errorf("delete metadef tags: %w", err)
-		}
-	}
-	now := tx.now
 	tags := make([]*glimpse.MetadefTag, 0, len(names))
-	for _, name := range names {
-		t := &glimpse.MetadefTag{Name: name, CreatedAt: now, UpdatedAt: &now}
-		if err := insertTag(ctx, tx, n.id, namespace, t); err != nil {
-			return nil, err
+	err := db.writeNamespace(ctx, namespace, func(tx *tx, n *namespaceRow) error {
+		if !appending {
+			if _, err := tx.exec(ctx, "DELETE FROM metadef_tags WHERE namespace_id = ?", n.id); err != nil {
+				return fmt.Errorf("delete metadef tags: %w", err)
+			}
 		}
-		tags = append(tags, t)
-	}
-	if err := tx.commit(); err != nil {
+		now := tx.now
+		for _, name := range names {
+			t := &glimpse.MetadefTag{Name: name, CreatedAt: now, UpdatedAt: &now}
+			if err := insertTag(ctx, tx, n.id, namespace, t); err != nil {
+				return err
+			}
+			tags = append(tags, t)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return tags, nil
 }
 
 func findTag(ctx context.Context, tx *tx, nsID int64, nsName, name string) (*glimpse.MetadefTag, error) {
-	t, err := scanTag(tx.queryRow(ctx, tagSelect+" WHERE namespace_id = ? AND name = ?", nsID, name))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tagNotFound(nsName, name)
-	} else if err != nil {
-		return nil, fmt.Errorf("select metadef tag: %w", err)
-	}
-	return t, nil
+	return findByName(ctx, tx, tagSelect+" WHERE namespace_id = ? AND name = ?", nsID, nsName, name,
+		scanTag, tagNotFound, "metadef tag")
 }
 
 // FindTag returns one tag. Errors: ENOTFOUND for the namespace or the tag.
 func (db *DB) FindTag(ctx context.Context, namespace, name string) (*glimpse.MetadefTag, error) {
-	tx, err := db.beginTx(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, false)
-	if err != nil {
-		return nil, err
-	}
-	return findTag(ctx, tx, n.id, namespace, name)
+	return readNamespace(ctx, db, namespace, func(tx *tx, n *namespaceRow) (*glimpse.MetadefTag, error) {
+		return findTag(ctx, tx, n.id, namespace, name)
+	})
 }
 
 var tagSortColumns = map[string]bool{"created_at": false, "updated_at": true, "name": false, "id": false}
@@ -105,78 +76,40 @@ var tagSortColumns = map[string]bool{"created_at": false, "updated_at": true, "n
 // created_at, descending when SortDesc), then created_at and id. Errors: ENOTFOUND for the
 // namespace or the marker tag; EINVALID for an unknown sort key.
 func (db *DB) FindTags(ctx context.Context, namespace string, f glimpse.MetadefTagFilter) ([]*glimpse.MetadefTag, error) {
-	key := f.SortKey
-	if key == "" {
-		key = "created_at"
-	}
-	nullable, ok := tagSortColumns[key]
-	if !ok {
-		return nil, glimpse.Errorf(glimpse.EINVALID, "Invalid sort key: %s", key)
-	}
-	terms := db.dialect.orderTerm(key, f.SortDesc, nullable)
-	for _, k := range []string{"created_at", "id"} {
-		if k != key {
-			terms += ", " + db.dialect.orderTerm(k, f.SortDesc, false)
-		}
-	}
-	tx, err := db.beginTx(ctx, false)
+	terms, err := db.dialect.listingOrder(tagSortColumns, f.SortKey, f.SortDesc)
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, false)
-	if err != nil {
-		return nil, err
-	}
-	tags := []*glimpse.MetadefTag{}
-	err = eachRow(ctx, tx, tagSelect+" WHERE namespace_id = ? ORDER BY "+terms, []any{n.id}, func(r *sql.Rows) error {
-		t, err := scanTag(r)
-		if err == nil {
-			tags = append(tags, t)
+	tags, err := readNamespace(ctx, db, namespace, func(tx *tx, n *namespaceRow) ([]*glimpse.MetadefTag, error) {
+		tags, err := scanRows(ctx, tx, tagSelect+" WHERE namespace_id = ? ORDER BY "+terms, []any{n.id}, scanTag)
+		if err != nil {
+			return nil, fmt.Errorf("select metadef tags: %w", err)
 		}
-		return err
+		return tags, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("select metadef tags: %w", err)
+		return nil, err
 	}
-	if f.Marker != "" {
-		i := slices.IndexFunc(tags, func(t *glimpse.MetadefTag) bool { return t.Name == f.Marker })
-		if i < 0 {
-			return nil, tagNotFound(namespace, f.Marker)
-		}
-		tags = tags[i+1:]
-	}
-	if f.Limit > 0 && len(tags) > f.Limit {
-		tags = tags[:f.Limit]
-	}
-	return tags, nil
+	return pageAfter(tags, f.Marker, f.Limit, func(t *glimpse.MetadefTag) string { return t.Name },
+		func() error { return tagNotFound(namespace, f.Marker) })
 }
 
 // RenameTag renames a tag ("Update tag definition"); UpdatedAt is set to now. Errors:
 // ENOTFOUND; ECONFLICT (the duplicate-tag message) when newName is taken.
 func (db *DB) RenameTag(ctx context.Context, namespace, name, newName string) (*glimpse.MetadefTag, error) {
-	tx, err := db.beginTx(ctx, true)
+	var t *glimpse.MetadefTag
+	var now time.Time
+	err := db.writeNamespace(ctx, namespace, func(tx *tx, n *namespaceRow) error {
+		var err error
+		if t, err = findTag(ctx, tx, n.id, namespace, name); err != nil {
+			return err
+		}
+		now = tx.now
+		return execUnique(ctx, tx, tagDuplicate(namespace, newName), "update metadef tag",
+			"UPDATE metadef_tags SET name = ?, updated_at = ? WHERE namespace_id = ? AND name = ?",
+			newName, tx.d.timeArg(now), n.id, name)
+	})
 	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, true)
-	if err != nil {
-		return nil, err
-	}
-	t, err := findTag(ctx, tx, n.id, namespace, name)
-	if err != nil {
-		return nil, err
-	}
-	now := tx.now
-	_, err = tx.exec(ctx, "UPDATE metadef_tags SET name = ?, updated_at = ? WHERE namespace_id = ? AND name = ?",
-		newName, tx.d.timeArg(now), n.id, name)
-	if tx.d.isUniqueViolation(err) {
-		return nil, tagDuplicate(namespace, newName)
-	} else if err != nil {
-		return nil, fmt.Errorf("update metadef tag: %w", err)
-	}
-	if err := tx.commit(); err != nil {
 		return nil, err
 	}
 	t.Name, t.UpdatedAt = newName, &now

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -23,15 +22,10 @@ func (db *DB) FindResourceTypes(ctx context.Context) ([]*glimpse.MetadefResource
 		return nil, err
 	}
 	defer tx.Rollback()
-	types := []*glimpse.MetadefResourceType{}
-	err = eachRow(ctx, tx, "SELECT name, protected, created_at, updated_at FROM metadef_resource_types ORDER BY id", nil,
-		func(r *sql.Rows) error {
+	types, err := scanRows(ctx, tx, "SELECT name, protected, created_at, updated_at FROM metadef_resource_types ORDER BY id", nil,
+		func(r rowScanner) (*glimpse.MetadefResourceType, error) {
 			t := &glimpse.MetadefResourceType{}
-			if err := r.Scan(&t.Name, &t.Protected, timeScan{&t.CreatedAt}, nullTimeScan{&t.UpdatedAt}); err != nil {
-				return err
-			}
-			types = append(types, t)
-			return nil
+			return t, r.Scan(&t.Name, &t.Protected, timeScan{&t.CreatedAt}, nullTimeScan{&t.UpdatedAt})
 		})
 	if err != nil {
 		return nil, fmt.Errorf("select metadef resource types: %w", err)
@@ -65,15 +59,12 @@ func insertAssociation(ctx context.Context, tx *tx, nsID int64, nsName string, a
 	if err != nil {
 		return err
 	}
-	_, err = tx.exec(ctx, "INSERT INTO metadef_namespace_resource_types (namespace_id, resource_type_id, prefix, properties_target, created_at, updated_at)"+
-		" VALUES (?, ?, ?, ?, ?, ?)", nsID, rtID, &nullString{&a.Prefix}, &nullString{&a.PropertiesTarget},
+	return execUnique(ctx, tx,
+		glimpse.Errorf(glimpse.ECONFLICT, "The metadata definition resource-type association of resource-type=%s to namespace=%s already exists.", a.Name, nsName),
+		"insert metadef association",
+		"INSERT INTO metadef_namespace_resource_types (namespace_id, resource_type_id, prefix, properties_target, created_at, updated_at)"+
+			" VALUES (?, ?, ?, ?, ?, ?)", nsID, rtID, &nullString{&a.Prefix}, &nullString{&a.PropertiesTarget},
 		tx.d.timeArg(a.CreatedAt), tx.d.nullTimeArg(a.UpdatedAt))
-	if tx.d.isUniqueViolation(err) {
-		return glimpse.Errorf(glimpse.ECONFLICT, "The metadata definition resource-type association of resource-type=%s to namespace=%s already exists.", a.Name, nsName)
-	} else if err != nil {
-		return fmt.Errorf("insert metadef association: %w", err)
-	}
-	return nil
 }
 
 // CreateAssociation associates a namespace with a resource type, creating the resource
@@ -81,43 +72,26 @@ func insertAssociation(ctx context.Context, tx *tx, nsID int64, nsName string, a
 // namespace; ECONFLICT "The metadata definition resource-type association of
 // resource-type=<rt> to namespace=<n> already exists."
 func (db *DB) CreateAssociation(ctx context.Context, namespace string, a *glimpse.MetadefAssociation) error {
-	tx, err := db.beginTx(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, true)
-	if err != nil {
-		return err
-	}
-	now := tx.now
-	a.CreatedAt, a.UpdatedAt = now, &now
-	if err := insertAssociation(ctx, tx, n.id, namespace, a, false); err != nil {
-		return err
-	}
-	return tx.commit()
+	return db.writeNamespace(ctx, namespace, func(tx *tx, n *namespaceRow) error {
+		now := tx.now
+		a.CreatedAt, a.UpdatedAt = now, &now
+		return insertAssociation(ctx, tx, n.id, namespace, a, false)
+	})
 }
 
 // DeleteAssociation removes the association of a namespace with a resource type (the
 // resource type stays). Errors: ENOTFOUND for the namespace or the association.
 func (db *DB) DeleteAssociation(ctx context.Context, namespace, resourceType string) error {
-	tx, err := db.beginTx(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	n, err := findNamespaceRow(ctx, tx, namespace, true)
-	if err != nil {
-		return err
-	}
-	count, err := tx.execAffected(ctx, "DELETE FROM metadef_namespace_resource_types WHERE namespace_id = ?"+
-		" AND resource_type_id IN (SELECT id FROM metadef_resource_types WHERE name = ?)", n.id, resourceType)
-	if err != nil {
-		return fmt.Errorf("delete metadef association: %w", err)
-	} else if count == 0 {
-		return associationNotFound(namespace, resourceType)
-	}
-	return tx.commit()
+	return db.writeNamespace(ctx, namespace, func(tx *tx, n *namespaceRow) error {
+		count, err := tx.execAffected(ctx, "DELETE FROM metadef_namespace_resource_types WHERE namespace_id = ?"+
+			" AND resource_type_id IN (SELECT id FROM metadef_resource_types WHERE name = ?)", n.id, resourceType)
+		if err != nil {
+			return fmt.Errorf("delete metadef association: %w", err)
+		} else if count == 0 {
+			return associationNotFound(namespace, resourceType)
+		}
+		return nil
+	})
 }
 
 // standardSeed names the seed of the standard catalog in metadef_seeds.
