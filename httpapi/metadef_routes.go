@@ -129,7 +129,7 @@ type metadefBody struct {
 // readMetadefBody reads a JSON body as Glance's deserializers do: errors as readJSONBody's;
 // then any of the read-only keys is 403 "Attribute '<k>' is read-only."; then the body is
 // validated against schema.
-func readMetadefBody(r *http.Request, schema *metadefSchema, readOnly ...string) (*metadefBody, error) {
+func readMetadefBody(r *http.Request, schema *requestSchema, readOnly ...string) (*metadefBody, error) {
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
 	if err != nil {
 		return nil, errExplained(http.StatusBadRequest, "Malformed JSON in request body.")

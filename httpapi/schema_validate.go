@@ -14,31 +14,42 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
-const imageSchemaURL = "http://glimpse.invalid/v2/schemas/image.json"
+// requestSchema is one schema that request bodies are validated against, as Glance's
+// glance.schema.Schema.validate does; its errors read as Glance's.
+type requestSchema struct {
+	name     string // "image", "namespace", …: the name in "does not match schema '<name>'"
+	doc      any    // decoded, numbers as json.Number
+	compiled *jsonschema.Schema
+	order    map[string]int // property order, in which Python's jsonschema reports errors
+}
 
-// imageSchema is the compiled image schema that POST /v2/images bodies and PATCH values
-// are checked against, as Glance does (glance.schema.Schema.validate).
-var imageSchema = func() *jsonschema.Schema {
+// newRequestSchema compiles raw (a JSON schema document) as the schema called name, at url.
+// It panics when raw is not a valid schema: the schemas are built in.
+func newRequestSchema(name, url string, raw []byte) *requestSchema {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var doc any
+	if err := d.Decode(&doc); err != nil {
+		panic(fmt.Sprintf("httpapi: %s schema: %v", name, err))
+	}
 	c := jsonschema.NewCompiler()
-	if err := c.AddResource(imageSchemaURL, imageSchemaDoc); err != nil {
-		panic(fmt.Sprintf("httpapi: image schema: %v", err))
+	if err := c.AddResource(url, doc); err != nil {
+		panic(fmt.Sprintf("httpapi: %s schema: %v", name, err))
 	}
-	sch, err := c.Compile(imageSchemaURL)
+	compiled, err := c.Compile(url)
 	if err != nil {
-		panic(fmt.Sprintf("httpapi: image schema: %v", err))
+		panic(fmt.Sprintf("httpapi: %s schema: %v", name, err))
 	}
-	return sch
-}()
-
-// imagePropertyOrder is the order of the schema's properties, in which Python's jsonschema
-// reports errors (and best_match then picks the first of the shallowest).
-var imagePropertyOrder = func() map[string]int {
 	order := map[string]int{}
-	for i, k := range topLevelKeysOf(schemaImageJSON, "properties") {
+	for i, k := range topLevelKeysOf(raw, "properties") {
 		order[k] = i
 	}
-	return order
-}()
+	return &requestSchema{name: name, doc: doc, compiled: compiled, order: order}
+}
+
+// imageSchema is the image schema that POST /v2/images bodies and PATCH values are checked
+// against.
+var imageSchema = newRequestSchema("image", "http://glimpse.invalid/v2/schemas/image.json", schemaImageJSON)
 
 // topLevelKeysOf returns, in document order, the keys of the object doc[member].
 func topLevelKeysOf(doc []byte, member string) []string {
@@ -69,23 +80,26 @@ func topLevelKeysOf(doc []byte, member string) []string {
 // validateImage checks inst (a decoded JSON value, numbers as json.Number) against the image
 // schema. It returns nil or Glance's 400: "Provided object does not match schema 'image':
 // <Python jsonschema's error text>".
-func validateImage(inst any) error {
-	err := imageSchema.Validate(inst)
+func validateImage(inst any) error { return imageSchema.validate(inst) }
+
+// validate checks inst (decoded with json.Number) and returns nil or Glance's 400
+// "Provided object does not match schema '<name>': <Python jsonschema's error text>".
+func (m *requestSchema) validate(inst any) error {
+	err := m.compiled.Validate(inst)
 	if err == nil {
 		return nil
 	}
 	ve, ok := err.(*jsonschema.ValidationError)
 	if !ok {
-		return fmt.Errorf("validate image schema: %w", err)
+		return fmt.Errorf("validate %s schema: %w", m.name, err)
 	}
-	leaf := bestLeaf(ve)
-	return errExplained(http.StatusBadRequest, "Provided object does not match schema 'image': %s",
-		pyValidationError(leaf, inst))
+	leaf := m.bestLeaf(ve)
+	return errExplained(http.StatusBadRequest, "Provided object does not match schema '%s': %s", m.name, m.pyError(ve, leaf, inst))
 }
 
 // bestLeaf picks the error Python's jsonschema.best_match would: the shallowest instance
 // path first, then the schema's property order.
-func bestLeaf(ve *jsonschema.ValidationError) *jsonschema.ValidationError {
+func (m *requestSchema) bestLeaf(ve *jsonschema.ValidationError) *jsonschema.ValidationError {
 	var leaves []*jsonschema.ValidationError
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
@@ -103,9 +117,9 @@ func bestLeaf(ve *jsonschema.ValidationError) *jsonschema.ValidationError {
 		if len(e.InstanceLocation) > 0 {
 			first = e.InstanceLocation[0]
 		}
-		order, known := imagePropertyOrder[first]
+		order, known := m.order[first]
 		if !known || strings.Contains(e.SchemaURL, "#/additionalProperties") {
-			order = len(imagePropertyOrder)
+			order = len(m.order)
 		}
 		return len(e.InstanceLocation), order, first
 	}
@@ -117,30 +131,24 @@ func bestLeaf(ve *jsonschema.ValidationError) *jsonschema.ValidationError {
 	return leaves[0]
 }
 
-// pyValidationError renders e as Python jsonschema's str(ValidationError):
-//
-//	<message>
-//
-//	Failed validating '<keyword>' in schema['properties']['x']:
-//	    <pformat(subschema)>
-//
-//	On instance['x']:
-//	    <pformat(value)>
-func pyValidationError(e *jsonschema.ValidationError, inst any) string {
+// pyError renders e, a leaf of root, as Python jsonschema's str(ValidationError) against
+// this schema.
+func (m *requestSchema) pyError(root, e *jsonschema.ValidationError, inst any) string {
 	value := lookupInstance(inst, e.InstanceLocation)
-	schemaPath := schemaPointer(e.SchemaURL)
-	subschema := lookupSchema(imageSchemaDoc, schemaPath)
+	subschema := lookupSchema(m.doc, schemaPointer(e.SchemaURL))
+	schemaPath := m.pySchemaPath(root, e)
 	keyword := ""
 	if kp := e.ErrorKind.KeywordPath(); len(kp) > 0 {
 		keyword = kp[0]
 	}
 	var b strings.Builder
-	b.WriteString(pyErrorMessage(e, value))
+	b.WriteString(pyErrorMessage(e, value, subschema))
 	b.WriteString("\n\nFailed validating ")
 	b.WriteString(pyStrRepr(keyword))
 	b.WriteString(" in schema")
-	for _, p := range schemaPath {
-		b.WriteString("[" + pyIndexRepr(p, false) + "]")
+	for i, p := range schemaPath {
+		inList := i > 0 && (schemaPath[i-1] == "allOf" || schemaPath[i-1] == "anyOf" || schemaPath[i-1] == "oneOf")
+		b.WriteString("[" + pyIndexRepr(p, inList) + "]")
 	}
 	b.WriteString(":\n")
 	b.WriteString(indentLines(pyPformat(subschema, 72), "    "))
@@ -154,6 +162,49 @@ func pyValidationError(e *jsonschema.ValidationError, inst any) string {
 	return b.String()
 }
 
+// pySchemaPath is the schema path Python's jsonschema reports for leaf: "$ref" is
+// transparent there, so a path into a referenced definition continues from the place of
+// the reference ("properties/properties/additionalProperties", not
+// "definitions/property/additionalProperties").
+func (m *requestSchema) pySchemaPath(root, leaf *jsonschema.ValidationError) []string {
+	var chain []*jsonschema.ValidationError
+	var find func(e *jsonschema.ValidationError) bool
+	find = func(e *jsonschema.ValidationError) bool {
+		chain = append(chain, e)
+		if e == leaf {
+			return true
+		}
+		for _, c := range e.Causes {
+			if find(c) {
+				return true
+			}
+		}
+		chain = chain[:len(chain)-1]
+		return false
+	}
+	find(root)
+	var from, to []string
+	translate := func(p []string) []string {
+		if from != nil && len(p) >= len(from) && slices.Equal(p[:len(from)], from) {
+			return append(slices.Clone(to), p[len(from):]...)
+		}
+		return p
+	}
+	for _, e := range chain {
+		if _, ok := e.ErrorKind.(*kind.Reference); !ok || e == leaf {
+			continue
+		}
+		holder := schemaPointer(e.SchemaURL)
+		ref, _ := lookupSchema(m.doc, holder).(map[string]any)["$ref"].(string)
+		if !strings.HasPrefix(ref, "#") {
+			continue
+		}
+		to = translate(holder)
+		from = schemaPointer(ref)
+	}
+	return translate(schemaPointer(leaf.SchemaURL))
+}
+
 func pyIndexRepr(seg string, isListIndex bool) string {
 	if isListIndex {
 		if _, err := strconv.Atoi(seg); err == nil {
@@ -163,7 +214,11 @@ func pyIndexRepr(seg string, isListIndex bool) string {
 	return pyStrRepr(seg)
 }
 
-func pyErrorMessage(e *jsonschema.ValidationError, value any) string {
+// pyErrorMessage is Python jsonschema's message for e, whose failing value is value and
+// schema subschema; a keyword it does not know gives "<value> is not valid under the given
+// schema".
+func pyErrorMessage(e *jsonschema.ValidationError, value, subschema any) (msg string) {
+	sub, _ := subschema.(map[string]any)
 	switch k := e.ErrorKind.(type) {
 	case *kind.Enum:
 		return fmt.Sprintf("%s is not one of %s", pyRepr(value), pyRepr(k.Want))
@@ -195,7 +250,22 @@ func pyErrorMessage(e *jsonschema.ValidationError, value any) string {
 		return fmt.Sprintf("Additional properties are not allowed (%s %s unexpected)", strings.Join(props, ", "), verb)
 	case *kind.FalseSchema:
 		return fmt.Sprintf("False schema does not allow %s", pyRepr(value))
+	case *kind.Minimum:
+		return fmt.Sprintf("%s is less than the minimum of %s", pyRepr(value), pyRepr(sub["minimum"]))
+	case *kind.Maximum:
+		return fmt.Sprintf("%s is greater than the maximum of %s", pyRepr(value), pyRepr(sub["maximum"]))
+	case *kind.MinItems:
+		return fmt.Sprintf("%s is too short", pyRepr(value))
+	case *kind.MaxItems:
+		return fmt.Sprintf("%s is too long", pyRepr(value))
+	case *kind.UniqueItems:
+		return fmt.Sprintf("%s has non-unique elements", pyRepr(value))
 	}
+	defer func() {
+		if recover() != nil { // LocalizedString needs a printer for some kinds
+			msg = fmt.Sprintf("%s is not valid under the given schema", pyRepr(value))
+		}
+	}()
 	return e.ErrorKind.LocalizedString(nil)
 }
 

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -28,18 +27,6 @@ var (
 	schemaMemberJSON  = mustSchemaFile("member")
 	schemaMembersJSON = mustSchemaFile("members")
 )
-
-// imageSchemaDoc is the image schema decoded (numbers as json.Number), used to quote
-// subschemas in validation errors as Glance does.
-var imageSchemaDoc = func() map[string]any {
-	var doc map[string]any
-	d := json.NewDecoder(bytes.NewReader(schemaImageJSON))
-	d.UseNumber()
-	if err := d.Decode(&doc); err != nil {
-		panic(fmt.Sprintf("httpapi: image schema: %v", err))
-	}
-	return doc
-}()
 
 func writeSchema(w http.ResponseWriter, body []byte) error {
 	writeRaw(w, http.StatusOK, "application/json", body)
