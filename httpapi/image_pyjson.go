@@ -64,32 +64,11 @@ func writePyJSON(b *bytes.Buffer, v any) {
 	case json.Number:
 		b.WriteString(v.String())
 	case []string:
-		b.WriteByte('[')
-		for i, s := range v {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePyString(b, s)
-		}
-		b.WriteByte(']')
+		writePyList(b, v, writePyString)
 	case []any:
-		b.WriteByte('[')
-		for i, e := range v {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePyJSON(b, e)
-		}
-		b.WriteByte(']')
+		writePyList(b, v, writePyJSON)
 	case []pyObject:
-		b.WriteByte('[')
-		for i, e := range v {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePyJSON(b, e)
-		}
-		b.WriteByte(']')
+		writePyList(b, v, func(b *bytes.Buffer, o pyObject) { writePyJSON(b, o) })
 	case pyObject:
 		b.WriteByte('{')
 		for i, f := range v {
@@ -115,6 +94,18 @@ func writePyJSON(b *bytes.Buffer, v any) {
 	default:
 		panic(fmt.Sprintf("httpapi: cannot encode %T as JSON", v))
 	}
+}
+
+// writePyList writes items as a JSON list with ", " between them, each with write.
+func writePyList[T any](b *bytes.Buffer, items []T, write func(*bytes.Buffer, T)) {
+	b.WriteByte('[')
+	for i, e := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		write(b, e)
+	}
+	b.WriteByte(']')
 }
 
 // writePyString writes s as json.dumps(s) with ensure_ascii=True.
