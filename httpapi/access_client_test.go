@@ -1,23 +1,15 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/glimpse-image/glimpse"
-	"github.com/glimpse-image/glimpse/identity"
-	"github.com/glimpse-image/glimpse/imagedata"
-	"github.com/glimpse-image/glimpse/sqlstore"
-	"github.com/glimpse-image/glimpse/store/filesystem"
 )
 
 // cloud talks to an identity and an image endpoint over HTTP only, so that the same test
@@ -51,38 +43,11 @@ func (c *cloud) cleanup() {
 // admin / admin-secret.
 func newGlimpseCloud(t *testing.T, authz glimpse.Authorizer) *cloud {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlstore.Open(ctx, "sqlite://"+filepath.Join(dir, "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st, err := filesystem.New("file", filepath.Join(dir, "images"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.DiscardHandler)
-	key, err := identity.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens := identity.New(db, db, [][]byte{key}, time.Hour, logger)
-	s := &Server{
-		Images: db, Members: db, Tokens: tokens, Identity: db, Authorizer: authz,
-		ImageData: imagedata.New(db, []glimpse.Store{st}, logger, 0),
-		Stores:    []glimpse.Store{st}, Logger: logger,
-	}
-	ids := httptest.NewServer(s.IdentityHandler())
-	t.Cleanup(ids.Close)
-	imgs := httptest.NewServer(s.ImageHandler())
-	t.Cleanup(imgs.Close)
-	s.IdentityURL, s.ImageURL = ids.URL, imgs.URL
-	if _, err := identity.Bootstrap(ctx, db, identity.BootstrapOptions{AdminPassword: "admin-secret",
-		IdentityURL: ids.URL, ImageURL: imgs.URL}); err != nil {
-		t.Fatal(err)
-	}
-	return newCloud(t, ids.URL, imgs.URL, "admin-secret")
+	p := newTestParts(t)
+	s := p.imageServer()
+	s.Authorizer = authz
+	identityURL, imageURL := p.serveIdentityAndImage(t, s)
+	return newCloud(t, identityURL, imageURL, "admin-secret")
 }
 
 func newCloud(t testing.TB, identityURL, imageURL, adminPassword string) *cloud {

@@ -4,13 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/glimpse-image/glimpse"
 	"github.com/glimpse-image/glimpse/identity"
@@ -34,25 +31,15 @@ type identityEnv struct {
 
 func newIdentityEnv(t *testing.T) *identityEnv {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "glimpse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	key, err := identity.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.DiscardHandler)
-	tokens := identity.New(db, db, [][]byte{key}, time.Hour, logger)
-	srv := &Server{Tokens: tokens, Identity: db, Logger: logger}
+	p := newTestParts(t)
+	db, tokens := p.db, p.tokens
+	srv := &Server{Tokens: tokens, Identity: db, Logger: p.logger}
 	ts := httptest.NewUnstartedServer(srv.IdentityHandler())
 	base := "http://" + ts.Listener.Addr().String()
 	srv.IdentityURL = base
 	ts.Start()
 	t.Cleanup(ts.Close)
-	if _, err := identity.Bootstrap(ctx, db, identity.BootstrapOptions{AdminPassword: "admin-secret",
+	if _, err := identity.Bootstrap(context.Background(), db, identity.BootstrapOptions{AdminPassword: "admin-secret",
 		IdentityURL: base, ImageURL: "http://127.0.0.1:9292"}); err != nil {
 		t.Fatal(err)
 	}

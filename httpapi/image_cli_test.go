@@ -5,21 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/glimpse-image/glimpse"
-	"github.com/glimpse-image/glimpse/identity"
-	"github.com/glimpse-image/glimpse/imagedata"
-	"github.com/glimpse-image/glimpse/sqlstore"
-	"github.com/glimpse-image/glimpse/store/filesystem"
 )
 
 // imageCLIEnv serves the identity and image APIs on two test servers, registered in the
@@ -31,39 +22,9 @@ type imageCLIEnv struct {
 
 func newImageCLIEnv(t *testing.T) *imageCLIEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlstore.Open(ctx, "sqlite://"+filepath.Join(dir, "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st, err := filesystem.New("file", filepath.Join(dir, "images"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	key, err := identity.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Server{
-		Images: db, Members: db, Identity: db, Logger: logger,
-		Tokens:    identity.New(db, db, [][]byte{key}, time.Hour, logger),
-		ImageData: imagedata.New(db, []glimpse.Store{st}, logger, 0),
-		Stores:    []glimpse.Store{st},
-	}
-	idSrv := httptest.NewServer(s.IdentityHandler())
-	t.Cleanup(idSrv.Close)
-	imgSrv := httptest.NewServer(s.ImageHandler())
-	t.Cleanup(imgSrv.Close)
-	s.IdentityURL, s.ImageURL = idSrv.URL, imgSrv.URL
-	if _, err := identity.Bootstrap(ctx, db, identity.BootstrapOptions{
-		AdminPassword: "admin-secret", IdentityURL: idSrv.URL, ImageURL: imgSrv.URL,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return &imageCLIEnv{identityURL: idSrv.URL, imageURL: imgSrv.URL, home: t.TempDir()}
+	p := newTestParts(t)
+	identityURL, imageURL := p.serveIdentityAndImage(t, p.imageServer())
+	return &imageCLIEnv{identityURL: identityURL, imageURL: imageURL, home: t.TempDir()}
 }
 
 // openstack runs the CLI as admin and returns stdout; it fails the test on a non-zero exit.

@@ -1,21 +1,14 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/glimpse-image/glimpse"
-	"github.com/glimpse-image/glimpse/identity"
-	"github.com/glimpse-image/glimpse/imagedata"
 	"github.com/glimpse-image/glimpse/sqlstore"
 	"github.com/glimpse-image/glimpse/store/filesystem"
 )
@@ -37,66 +30,12 @@ const testIdentityURL = "http://127.0.0.1:15000"
 
 func newImageEnv(t *testing.T) *imageEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlstore.Open(ctx, "sqlite://"+filepath.Join(dir, "g.db"))
-	if err != nil {
-		t.Fatalf("open db: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st, err := filesystem.New("file", filepath.Join(dir, "images"))
-	if err != nil {
-		t.Fatalf("filesystem store: %v", err)
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	key, err := identity.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens := identity.New(db, db, [][]byte{key}, time.Hour, logger)
-	if _, err := identity.Bootstrap(ctx, db, identity.BootstrapOptions{AdminPassword: "admin-secret"}); err != nil {
-		t.Fatalf("bootstrap: %v", err)
-	}
-	e := &imageEnv{t: t, db: db, store: st, tokens: map[string]string{}, projects: map[string]string{}}
-	member, err := db.FindRoleByName(ctx, glimpse.RoleMember)
-	if err != nil {
-		t.Fatalf("member role: %v", err)
-	}
-	for _, name := range []string{"demo", "alt_demo"} {
-		project := &glimpse.Project{ID: identity.NewID(), Name: name, DomainID: identity.DefaultDomainID, Enabled: true}
-		if err := db.CreateProject(ctx, project); err != nil {
-			t.Fatalf("create project: %v", err)
-		}
-		hash, err := identity.HashPassword(name + "-secret")
-		if err != nil {
-			t.Fatal(err)
-		}
-		user := &glimpse.User{ID: identity.NewID(), Name: name, DomainID: identity.DefaultDomainID,
-			DefaultProjectID: project.ID, Enabled: true, PasswordHash: hash}
-		if err := db.CreateUser(ctx, user); err != nil {
-			t.Fatalf("create user: %v", err)
-		}
-		if err := db.CreateAssignment(ctx, glimpse.RoleAssignment{RoleID: member.ID, UserID: user.ID, ProjectID: project.ID}); err != nil {
-			t.Fatalf("assign: %v", err)
-		}
-	}
-	for _, name := range []string{"admin", "demo", "alt_demo"} {
-		tok, p, err := tokens.IssueToken(ctx, glimpse.AuthRequest{
-			Methods: []string{"password"}, UserName: name, UserDomainID: identity.DefaultDomainID,
-			Password: name + "-secret", ProjectName: name, ProjectDomainID: identity.DefaultDomainID,
-		})
-		if err != nil {
-			t.Fatalf("issue token for %s: %v", name, err)
-		}
-		e.tokens[name], e.projects[name] = tok, p.ProjectID
-	}
-	s := &Server{
-		Images: db, Members: db, Tokens: tokens, Identity: db,
-		ImageData: imagedata.New(db, []glimpse.Store{st}, logger, 0),
-		Stores:    []glimpse.Store{st}, Logger: logger, IdentityURL: testIdentityURL,
-		Authorizer: legacyAuthorizer(t), // the golden exchanges were recorded with Glance's legacy policies
-	}
-	e.server = s
+	p := newTestParts(t)
+	tokens, projects := p.bootstrapReferenceUsers(t)
+	s := p.imageServer()
+	s.IdentityURL = testIdentityURL
+	s.Authorizer = legacyAuthorizer(t) // the golden exchanges were recorded with Glance's legacy policies
+	e := &imageEnv{t: t, server: s, db: p.db, store: p.store, tokens: tokens, projects: projects}
 	e.srv = httptest.NewServer(s.ImageHandler())
 	t.Cleanup(e.srv.Close)
 	return e

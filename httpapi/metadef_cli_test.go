@@ -2,19 +2,11 @@ package httpapi
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/glimpse-image/glimpse/identity"
-	"github.com/glimpse-image/glimpse/metadefseed"
-	"github.com/glimpse-image/glimpse/sqlstore"
 )
 
 // TestMetadefGlanceCLI walks the metadata definitions catalog with the real glance client
@@ -24,40 +16,18 @@ func TestMetadefGlanceCLI(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/glance"); err != nil {
 		t.Skip("no /usr/bin/glance (python3-glanceclient)")
 	}
-	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := metadefseed.Seed(ctx, db, logger); err != nil {
-		t.Fatal(err)
-	}
-	key, err := identity.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Server{Images: db, Members: db, Identity: db, Metadefs: db, Logger: logger,
-		Tokens: identity.New(db, db, [][]byte{key}, time.Hour, logger)}
-	idSrv := httptest.NewServer(s.IdentityHandler())
-	t.Cleanup(idSrv.Close)
-	imgSrv := httptest.NewServer(s.ImageHandler())
-	t.Cleanup(imgSrv.Close)
-	s.IdentityURL, s.ImageURL = idSrv.URL, imgSrv.URL
-	if _, err := identity.Bootstrap(ctx, db, identity.BootstrapOptions{
-		AdminPassword: "admin-secret", IdentityURL: idSrv.URL, ImageURL: imgSrv.URL,
-	}); err != nil {
-		t.Fatal(err)
-	}
+	p := newTestParts(t)
+	p.seedMetadefs(t)
+	s := &Server{Images: p.db, Members: p.db, Identity: p.db, Metadefs: p.db, Logger: p.logger, Tokens: p.tokens}
+	identityURL, imageURL := p.serveIdentityAndImage(t, s)
 	home := t.TempDir()
 	glance := func(args ...string) string {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
-		full := append([]string{"--os-auth-url", idSrv.URL + "/v3", "--os-username", "admin", "--os-password", "admin-secret",
+		full := append([]string{"--os-auth-url", identityURL + "/v3", "--os-username", "admin", "--os-password", "admin-secret",
 			"--os-project-name", "admin", "--os-user-domain-name", "Default", "--os-project-domain-name", "Default",
-			"--os-image-url", imgSrv.URL}, args...)
+			"--os-image-url", imageURL}, args...)
 		cmd := exec.CommandContext(ctx, "/usr/bin/glance", full...)
 		cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home, "LANG=C.UTF-8"}
 		out, err := cmd.CombinedOutput()

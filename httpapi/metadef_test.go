@@ -1,22 +1,12 @@
 package httpapi
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/glimpse-image/glimpse"
-	"github.com/glimpse-image/glimpse/identity"
-	"github.com/glimpse-image/glimpse/metadefseed"
-	"github.com/glimpse-image/glimpse/sqlstore"
 )
 
 // newMetadefEnv is an image API with the metadefs catalog over real parts: a SQLite file
@@ -24,58 +14,11 @@ import (
 // alt_demo (as newImageEnv).
 func newMetadefEnv(t *testing.T) *imageEnv {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatalf("open db: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := metadefseed.Seed(ctx, db, logger); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	key, err := identity.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens := identity.New(db, db, [][]byte{key}, time.Hour, logger)
-	if _, err := identity.Bootstrap(ctx, db, identity.BootstrapOptions{AdminPassword: "admin-secret"}); err != nil {
-		t.Fatalf("bootstrap: %v", err)
-	}
-	e := &imageEnv{t: t, db: db, tokens: map[string]string{}, projects: map[string]string{}}
-	member, err := db.FindRoleByName(ctx, glimpse.RoleMember)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"demo", "alt_demo"} {
-		project := &glimpse.Project{ID: identity.NewID(), Name: name, DomainID: identity.DefaultDomainID, Enabled: true}
-		if err := db.CreateProject(ctx, project); err != nil {
-			t.Fatal(err)
-		}
-		hash, err := identity.HashPassword(name + "-secret")
-		if err != nil {
-			t.Fatal(err)
-		}
-		user := &glimpse.User{ID: identity.NewID(), Name: name, DomainID: identity.DefaultDomainID,
-			DefaultProjectID: project.ID, Enabled: true, PasswordHash: hash}
-		if err := db.CreateUser(ctx, user); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.CreateAssignment(ctx, glimpse.RoleAssignment{RoleID: member.ID, UserID: user.ID, ProjectID: project.ID}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, name := range []string{"admin", "demo", "alt_demo"} {
-		tok, p, err := tokens.IssueToken(ctx, glimpse.AuthRequest{
-			Methods: []string{"password"}, UserName: name, UserDomainID: identity.DefaultDomainID,
-			Password: name + "-secret", ProjectName: name, ProjectDomainID: identity.DefaultDomainID,
-		})
-		if err != nil {
-			t.Fatalf("issue token for %s: %v", name, err)
-		}
-		e.tokens[name], e.projects[name] = tok, p.ProjectID
-	}
-	s := &Server{Images: db, Members: db, Tokens: tokens, Identity: db, Metadefs: db, Logger: logger, IdentityURL: testIdentityURL}
+	p := newTestParts(t)
+	p.seedMetadefs(t)
+	tokens, projects := p.bootstrapReferenceUsers(t)
+	s := &Server{Images: p.db, Members: p.db, Tokens: p.tokens, Identity: p.db, Metadefs: p.db, Logger: p.logger, IdentityURL: testIdentityURL}
+	e := &imageEnv{t: t, db: p.db, tokens: tokens, projects: projects}
 	e.srv = httptest.NewServer(s.ImageHandler())
 	t.Cleanup(e.srv.Close)
 	return e
