@@ -15,14 +15,24 @@ const openstackCLI = "/usr/bin/openstack"
 // as admin, with nothing from the caller's environment but PATH, and returns its stdout.
 func (e *identityEnv) openstack(t *testing.T, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	return runOpenstackCLI(t, e.url, t.TempDir(), 60*time.Second, nil, args...)
+}
+
+// runOpenstackCLI runs the real openstack CLI as admin / admin-secret of the identity API
+// at identityURL (region RegionOne, public interface) with the global options extra, then
+// args, with HOME home and nothing else from the caller's environment but PATH. It returns
+// stdout and fails the test on a non-zero exit or after timeout.
+func runOpenstackCLI(t *testing.T, identityURL, home string, timeout time.Duration, extra []string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	full := append([]string{"--os-auth-url", e.url + "/v3", "--os-identity-api-version", "3",
-		"--os-username", "admin", "--os-password", "admin-secret", "--os-project-name", "admin",
+	full := []string{"--os-auth-url", identityURL + "/v3", "--os-identity-api-version", "3"}
+	full = append(full, extra...)
+	full = append(full, "--os-username", "admin", "--os-password", "admin-secret", "--os-project-name", "admin",
 		"--os-user-domain-name", "Default", "--os-project-domain-name", "Default",
-		"--os-region-name", "RegionOne", "--os-interface", "public"}, args...)
-	cmd := exec.CommandContext(ctx, openstackCLI, full...)
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "LANG=C.UTF-8"}
+		"--os-region-name", "RegionOne", "--os-interface", "public")
+	cmd := exec.CommandContext(ctx, openstackCLI, append(full, args...)...)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home, "LANG=C.UTF-8"}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -2,11 +2,9 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,21 +28,7 @@ func newImageCLIEnv(t *testing.T) *imageCLIEnv {
 // openstack runs the CLI as admin and returns stdout; it fails the test on a non-zero exit.
 func (e *imageCLIEnv) openstack(t *testing.T, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	full := append([]string{"--os-auth-url", e.identityURL + "/v3", "--os-identity-api-version", "3",
-		"--os-image-api-version", "2", "--os-username", "admin", "--os-password", "admin-secret",
-		"--os-project-name", "admin", "--os-user-domain-name", "Default", "--os-project-domain-name", "Default",
-		"--os-region-name", "RegionOne", "--os-interface", "public"}, args...)
-	cmd := exec.CommandContext(ctx, "/usr/bin/openstack", full...)
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + e.home, "LANG=C.UTF-8"}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("openstack %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out, stderr.String())
-	}
-	return string(out)
+	return runOpenstackCLI(t, e.identityURL, e.home, 90*time.Second, []string{"--os-image-api-version", "2"}, args...)
 }
 
 // TestImageOpenstackCLI drives the image API with the real openstack CLI as the golden
