@@ -77,6 +77,8 @@ func (s *Server) routeImageAPI(mux *http.ServeMux) {
 	route("/v2/schemas/images", get(s.handleSchemaImages))
 	route("/v2/schemas/member", get(s.handleSchemaMember))
 	route("/v2/schemas/members", get(s.handleSchemaMembers))
+	route("/v2/schemas/task", get(s.handleSchemaTask))
+	route("/v2/schemas/tasks", get(s.handleSchemaTasks))
 	route("/v2/info/import", get(s.handleInfoImport))
 	route("/v2/info/stores", get(s.handleInfoStores))
 	route("/v2/info/stores/detail", get(s.handleInfoStoresDetail))

@@ -8,7 +8,8 @@ import (
 )
 
 // schemaFiles are the bodies the real Glance 25 serves at GET /v2/schemas/{image, images,
-// member, members} ("Image Schemas" in the Image API reference), byte for byte.
+// member, members, task, tasks} ("Image Schemas" and "Tasks" in the Image API reference),
+// byte for byte.
 //
 //go:embed schemas/*.json
 var schemaFiles embed.FS
@@ -26,6 +27,8 @@ var (
 	schemaImagesJSON  = mustSchemaFile("images")
 	schemaMemberJSON  = mustSchemaFile("member")
 	schemaMembersJSON = mustSchemaFile("members")
+	schemaTaskJSON    = mustSchemaFile("task")
+	schemaTasksJSON   = mustSchemaFile("tasks")
 )
 
 func writeSchema(w http.ResponseWriter, body []byte) error {
@@ -51,4 +54,14 @@ func (s *Server) handleSchemaMember(w http.ResponseWriter, r *http.Request) erro
 // handleSchemaMembers answers GET /v2/schemas/members.
 func (s *Server) handleSchemaMembers(w http.ResponseWriter, r *http.Request) error {
 	return writeSchema(w, schemaMembersJSON)
+}
+
+// handleSchemaTask answers GET /v2/schemas/task (glance task-show reads it).
+func (s *Server) handleSchemaTask(w http.ResponseWriter, r *http.Request) error {
+	return writeSchema(w, schemaTaskJSON)
+}
+
+// handleSchemaTasks answers GET /v2/schemas/tasks (glance task-list reads it).
+func (s *Server) handleSchemaTasks(w http.ResponseWriter, r *http.Request) error {
+	return writeSchema(w, schemaTasksJSON)
 }

@@ -18,6 +18,8 @@ func TestImageGoldenSchemasAndInfo(t *testing.T) {
 		{"/v2/schemas/images", "images", "6371"},
 		{"/v2/schemas/member", "member", "678"},
 		{"/v2/schemas/members", "members", "839"},
+		{"/v2/schemas/task", "task", "1539"},
+		{"/v2/schemas/tasks", "tasks", "1364"},
 	} {
 		r := e.do("demo", "GET", c.path, "")
 		mustStatus(t, r, http.StatusOK)
