@@ -79,7 +79,39 @@ func New(mode Mode, overrides map[string]string) (*Enforcer, error) {
 		}
 		e.rules[name] = c
 	}
+	// A reference to a rule nobody defines is always false: refuse it rather than deny
+	// everyone (an admin included) the actions that use it.
+	for name := range overrides {
+		for _, ref := range ruleRefs(e.rules[name]) {
+			if _, ok := e.rules[ref]; !ok {
+				return nil, fmt.Errorf("policy %s: rule:%s is not defined (define it in the policy file, or use one of the rules in docs/policy.md)", name, ref)
+			}
+		}
+	}
 	return e, nil
+}
+
+// ruleRefs returns the names that c refers to with rule:<name>.
+func ruleRefs(c check) []string {
+	switch c := c.(type) {
+	case ruleCheck:
+		return []string{c.name}
+	case notCheck:
+		return ruleRefs(c.c)
+	case andCheck:
+		return allRuleRefs(c.cs)
+	case orCheck:
+		return allRuleRefs(c.cs)
+	}
+	return nil
+}
+
+func allRuleRefs(cs []check) []string {
+	var refs []string
+	for _, c := range cs {
+		refs = append(refs, ruleRefs(c)...)
+	}
+	return refs
 }
 
 // LoadFile reads an operator policy file: YAML (or JSON) mapping rule names to check

@@ -224,6 +224,11 @@ func TestOverridesFromFile(t *testing.T) {
 	if _, err := New(Secure, over); err == nil || !strings.Contains(err.Error(), "get_image") {
 		t.Errorf("bad rule: %v", err)
 	}
+	// A reference to an undefined rule would deny everyone: refused at load.
+	if _, err := New(Secure, map[string]string{"publicize_image": "role:admin or rule:nonexistent"}); err == nil ||
+		!strings.Contains(err.Error(), "rule:nonexistent is not defined") {
+		t.Errorf("undefined rule reference: %v", err)
+	}
 	if got := Unregistered(map[string]string{"my_rule": "", "get_image": "", "get_imgae": ""}); !slices.Equal(got, []string{"get_imgae", "my_rule"}) {
 		t.Errorf("Unregistered = %v", got)
 	}

@@ -47,6 +47,11 @@ func runServe(ctx context.Context, args []string) error {
 	level, _ := parseLevel(cfg.LogLevel)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
+	// The policy file is checked first: a mistake in it stops glimpse before anything runs.
+	authorizer, err := openPolicy(cfg, logger)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -116,10 +121,6 @@ func runServe(ctx context.Context, args []string) error {
 	defer func() { stopRunner(); <-runnerDone }()
 
 	imageData, cache, err := openImageCache(ctx, cfg, db, data, logger)
-	if err != nil {
-		return err
-	}
-	authorizer, err := openPolicy(cfg, logger)
 	if err != nil {
 		return err
 	}
