@@ -83,6 +83,7 @@ func (s *Server) routeImageAPI(mux *http.ServeMux) {
 	route("/v2/info/stores", get(s.handleInfoStores))
 	route("/v2/info/stores/detail", get(s.handleInfoStoresDetail))
 	route("/v2/info/usage", get(s.handleInfoUsage))
+	route("/v2/stores/{store_id}/{image_id}", del(s.handleImageStoreDelete))
 	s.routeMetadefs(mux)
 	route("/v2/cache", get(s.handleCacheList), del(s.handleCacheClear))
 	route("/v2/cache/{image_id}", put(s.handleCacheQueue), del(s.handleCacheDelete))
