@@ -19,6 +19,7 @@ import (
 	"github.com/glimpse-image/glimpse/imagedata"
 	"github.com/glimpse-image/glimpse/store/filesystem"
 	"github.com/glimpse-image/glimpse/task"
+	"github.com/glimpse-image/glimpse/urlfilter"
 )
 
 // withImport gives the env a second store ("backup"), a staging area, the importer and a
@@ -36,7 +37,7 @@ func (e *imageEnv) withImport(allowedServer *httptest.Server) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	stores := []glimpse.Store{e.store, backup}
 	data := imagedata.New(e.db, stores, logger, 0).WithStaging(staging)
-	filter := task.DefaultURIFilter()
+	filter := urlfilter.Default()
 	if allowedServer != nil {
 		filter.AllowedHosts = []string{"127.0.0.1"}
 		filter.AllowedPorts = append(filter.AllowedPorts, allowedServer.Listener.Addr().(*net.TCPAddr).Port)

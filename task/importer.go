@@ -20,6 +20,7 @@ import (
 
 	"github.com/glimpse-image/glimpse"
 	"github.com/glimpse-image/glimpse/imagedata"
+	"github.com/glimpse-image/glimpse/urlfilter"
 	"github.com/google/uuid"
 )
 
@@ -34,7 +35,7 @@ type Importer struct {
 	Data   *imagedata.Service
 	// StoreIDs are the configured stores, the default first.
 	StoreIDs []string
-	Filter   *URIFilter // web-download filter; nil means DefaultURIFilter
+	Filter   *urlfilter.Filter // web-download filter; nil means DefaultURIFilter
 	// Notify, when set, is called after a task is recorded (Runner.Notify).
 	Notify func()
 	TTL    time.Duration // 0: DefaultTaskTTL
@@ -81,9 +82,9 @@ func (im *Importer) logger() *slog.Logger {
 	return im.Logger
 }
 
-func (im *Importer) filter() *URIFilter {
+func (im *Importer) filter() *urlfilter.Filter {
 	if im.Filter == nil {
-		return DefaultURIFilter()
+		return urlfilter.Default()
 	}
 	return im.Filter
 }
@@ -372,7 +373,7 @@ func (im *Importer) download(ctx context.Context, imageID, uri string) error {
 	}
 	client := im.Client
 	if client == nil {
-		client = f.client()
+		client = f.Client()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/glimpse-image/glimpse/imagedata"
 	"github.com/glimpse-image/glimpse/sqlstore"
 	"github.com/glimpse-image/glimpse/store/filesystem"
+	"github.com/glimpse-image/glimpse/urlfilter"
 )
 
 var ctx = context.Background()
@@ -63,7 +64,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e.data = imagedata.New(db, list, logger, 0).WithStaging(e.staging)
 	e.importer = &Importer{Images: db, Tasks: db, Data: e.data, StoreIDs: []string{"local", "backup"},
-		Filter: DefaultURIFilter(), Logger: logger}
+		Filter: urlfilter.Default(), Logger: logger}
 	e.admin = &glimpse.Principal{UserID: "admin-user", ProjectID: "p1", Roles: []glimpse.Role{{Name: glimpse.RoleAdmin}}}
 	return e
 }
@@ -220,7 +221,7 @@ func TestGlanceDirectQcow2(t *testing.T) {
 // loopbackImporter allows web-download from the test server's loopback address and port.
 func (e *env) allowServer(srv *httptest.Server) {
 	port := srv.Listener.Addr().(*net.TCPAddr).Port
-	e.importer.Filter = &URIFilter{AllowedSchemes: []string{"http"}, AllowedPorts: []int{port}, AllowedHosts: []string{"127.0.0.1"}}
+	e.importer.Filter = &urlfilter.Filter{AllowedSchemes: []string{"http"}, AllowedPorts: []int{port}, AllowedHosts: []string{"127.0.0.1"}}
 }
 
 func TestWebDownload(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/glimpse-image/glimpse/task"
+	"github.com/glimpse-image/glimpse/urlfilter"
 )
 
 // ImportConfig holds the settings of multi-store and interoperable image import. Its
@@ -20,7 +21,7 @@ type ImportConfig struct {
 	// is imported (Glance's os_glance_staging_store); default <data dir>/staging.
 	StagingDir    string `yaml:"staging_dir"`    // GLIMPSE_STAGING_DIR
 	ImportWorkers int64  `yaml:"import_workers"` // GLIMPSE_IMPORT_WORKERS: imports run at once per node
-	// The web-download filter (Glance's [import_filtering_opts]); see task.URIFilter.
+	// The web-download filter (Glance's [import_filtering_opts]); see urlfilter.Filter.
 	ImportAllowedSchemes  []string `yaml:"import_allowed_schemes"`  // GLIMPSE_IMPORT_ALLOWED_SCHEMES
 	ImportAllowedHosts    []string `yaml:"import_allowed_hosts"`    // GLIMPSE_IMPORT_ALLOWED_HOSTS
 	ImportDisallowedHosts []string `yaml:"import_disallowed_hosts"` // GLIMPSE_IMPORT_DISALLOWED_HOSTS
@@ -86,8 +87,8 @@ func (c *Config) completeImport() error {
 }
 
 // uriFilter is the web-download filter of the configuration.
-func (c *Config) uriFilter() (*task.URIFilter, error) {
-	f := &task.URIFilter{
+func (c *Config) uriFilter() (*urlfilter.Filter, error) {
+	f := &urlfilter.Filter{
 		AllowedSchemes:  lower(c.ImportAllowedSchemes),
 		AllowedHosts:    lower(c.ImportAllowedHosts),
 		DisallowedHosts: lower(c.ImportDisallowedHosts),

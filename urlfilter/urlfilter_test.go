@@ -1,4 +1,4 @@
-package task
+package urlfilter
 
 import (
 	"fmt"
@@ -9,13 +9,13 @@ import (
 	"testing"
 )
 
-func TestURIFilterCheck(t *testing.T) {
-	def := DefaultURIFilter()
-	local := DefaultURIFilter()
+func TestFilterCheck(t *testing.T) {
+	def := Default()
+	local := Default()
 	local.AllowedHosts = []string{"127.0.0.1"}
-	anyPort := &URIFilter{AllowedSchemes: []string{"http"}, DisallowedPorts: []int{25}, DisallowedHosts: []string{"evil.example"}}
+	anyPort := &Filter{AllowedSchemes: []string{"http"}, DisallowedPorts: []int{25}, DisallowedHosts: []string{"evil.example"}}
 	tests := []struct {
-		f    *URIFilter
+		f    *Filter
 		url  string
 		pass bool
 	}{
@@ -50,10 +50,10 @@ func TestURIFilterCheck(t *testing.T) {
 	}
 }
 
-// TestURIFilterClient fetches through the filtered client: an allowed loopback server
+// TestFilterClient fetches through the filtered client: an allowed loopback server
 // answers; a redirect to a host that fails the filter is refused; a name resolving to
 // loopback is refused unless allowed, even though the URL itself passes.
-func TestURIFilterClient(t *testing.T) {
+func TestFilterClient(t *testing.T) {
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "payload")
 	}))
@@ -65,8 +65,8 @@ func TestURIFilterClient(t *testing.T) {
 	defer redirector.Close()
 	rport := redirector.Listener.Addr().(*net.TCPAddr).Port
 
-	f := &URIFilter{AllowedSchemes: []string{"http"}, AllowedPorts: []int{port, rport}, AllowedHosts: []string{"127.0.0.1"}}
-	resp, err := f.client().Get(target.URL + "/disk.img")
+	f := &Filter{AllowedSchemes: []string{"http"}, AllowedPorts: []int{port, rport}, AllowedHosts: []string{"127.0.0.1"}}
+	resp, err := f.Client().Get(target.URL + "/disk.img")
 	if err != nil {
 		t.Fatalf("allowed loopback host: %v", err)
 	}
@@ -74,13 +74,13 @@ func TestURIFilterClient(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	if _, err := f.client().Get(redirector.URL + "/"); err == nil || !strings.Contains(err.Error(), "redirect") {
+	if _, err := f.Client().Get(redirector.URL + "/"); err == nil || !strings.Contains(err.Error(), "redirect") {
 		t.Fatalf("redirect to localhost: err = %v, want a refused redirect", err)
 	}
 	// The URL check passes for a name, but the dialer refuses the loopback address it
 	// resolves to.
-	g := &URIFilter{AllowedSchemes: []string{"http"}}
-	if _, err := g.client().Get(fmt.Sprintf("http://localhost.:%d/x", port)); err == nil {
+	g := &Filter{AllowedSchemes: []string{"http"}}
+	if _, err := g.Client().Get(fmt.Sprintf("http://localhost.:%d/x", port)); err == nil {
 		t.Fatal("a name resolving to loopback was fetched")
 	}
 }

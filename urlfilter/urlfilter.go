@@ -1,4 +1,8 @@
-package task
+// Package urlfilter decides which remote URLs glimpse may fetch (web-download imports and
+// external image locations), as Glance's [import_filtering_opts] with the SSRF rules of
+// current Glance releases, and provides the HTTP client that enforces the decision on every
+// connection and redirect.
+package urlfilter
 
 import (
 	"context"
@@ -13,7 +17,7 @@ import (
 	"time"
 )
 
-// URIFilter decides which URLs web-download may fetch, like Glance's
+// Filter decides which URLs glimpse may fetch, like Glance's
 // [import_filtering_opts] (allowed/disallowed schemes, hosts and ports) with the SSRF
 // rule of current Glance releases: loopback, link-local and unspecified addresses are
 // refused unless their host is listed in AllowedHosts.
@@ -22,7 +26,7 @@ import (
 // exempts the hosts it names from the loopback/link-local refusal, so that allowing
 // 127.0.0.1 for a local mirror does not forbid every other host. Hosts compare
 // case-insensitively, as written in the URL (a name or an IP literal).
-type URIFilter struct {
+type Filter struct {
 	AllowedSchemes    []string // empty: any scheme not disallowed (Glance default: http, https)
 	DisallowedSchemes []string
 	AllowedHosts      []string
@@ -31,58 +35,58 @@ type URIFilter struct {
 	DisallowedPorts   []int
 }
 
-// DefaultURIFilter is Glance's default filter: http and https on ports 80 and 443.
-func DefaultURIFilter() *URIFilter {
-	return &URIFilter{AllowedSchemes: []string{"http", "https"}, AllowedPorts: []int{80, 443}}
+// Default is Glance's default filter: http and https on ports 80 and 443.
+func Default() *Filter {
+	return &Filter{AllowedSchemes: []string{"http", "https"}, AllowedPorts: []int{80, 443}}
 }
 
-// errFiltered is returned for a URL that does not pass the filter.
-var errFiltered = errors.New("task: URL does not pass the web-download filter")
+// ErrFiltered is returned for a URL that does not pass the filter.
+var ErrFiltered = errors.New("urlfilter: URL does not pass the filter")
 
 // Check reports whether rawURL passes the filter as far as it can be told without
 // resolving its host: scheme, port, listed hosts, and IP literals (or "localhost") that
 // are loopback or link-local. A host name that does not resolve passes; fetching it fails
 // later, as with upstream Glance.
-func (f *URIFilter) Check(rawURL string) error {
+func (f *Filter) Check(rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" {
-		return errFiltered
+		return ErrFiltered
 	}
 	return f.checkURL(u)
 }
 
-func (f *URIFilter) checkURL(u *url.URL) error {
+func (f *Filter) checkURL(u *url.URL) error {
 	scheme := strings.ToLower(u.Scheme)
 	host := strings.ToLower(u.Hostname())
 	if host == "" {
-		return errFiltered
+		return ErrFiltered
 	}
 	if len(f.AllowedSchemes) > 0 && !slices.Contains(f.AllowedSchemes, scheme) || slices.Contains(f.DisallowedSchemes, scheme) {
-		return errFiltered
+		return ErrFiltered
 	}
 	port, err := portOf(u)
 	if err != nil {
-		return errFiltered
+		return ErrFiltered
 	}
 	if len(f.AllowedPorts) > 0 && !slices.Contains(f.AllowedPorts, port) || slices.Contains(f.DisallowedPorts, port) {
-		return errFiltered
+		return ErrFiltered
 	}
 	if f.hostListed(f.DisallowedHosts, host) {
-		return errFiltered
+		return ErrFiltered
 	}
 	if f.hostListed(f.AllowedHosts, host) {
 		return nil
 	}
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return errFiltered
+		return ErrFiltered
 	}
 	if ip := net.ParseIP(host); ip != nil && privateIP(ip) {
-		return errFiltered
+		return ErrFiltered
 	}
 	return nil
 }
 
-func (f *URIFilter) hostListed(list []string, host string) bool {
+func (f *Filter) hostListed(list []string, host string) bool {
 	return slices.ContainsFunc(list, func(h string) bool { return strings.EqualFold(strings.Trim(h, "[]"), host) })
 }
 
@@ -112,11 +116,11 @@ func privateIP(ip net.IP) bool {
 // maxRedirects bounds the redirects web-download follows.
 const maxRedirects = 10
 
-// client returns the HTTP client web-download uses: it resolves host names itself and
+// Client returns the HTTP client for fetching through the filter: it resolves host names itself and
 // connects only to addresses the filter allows (so a name that resolves to 127.0.0.1 is
 // refused unless allowed), re-checks every redirect's URL against the filter, and uses
 // no proxy from the environment.
-func (f *URIFilter) client() *http.Client {
+func (f *Filter) Client() *http.Client {
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	transport := &http.Transport{
 		Proxy: nil,
@@ -130,7 +134,7 @@ func (f *URIFilter) client() *http.Client {
 				return nil, err
 			}
 			exempt := f.hostListed(f.AllowedHosts, strings.ToLower(host))
-			var lastErr error = fmt.Errorf("task: %s resolves to no allowed address", host)
+			var lastErr error = fmt.Errorf("urlfilter: %s resolves to no allowed address", host)
 			for _, ip := range ips {
 				if !exempt && privateIP(ip.IP) && !f.hostListed(f.AllowedHosts, ip.IP.String()) {
 					continue
@@ -152,7 +156,7 @@ func (f *URIFilter) client() *http.Client {
 		Transport: transport,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= maxRedirects {
-				return fmt.Errorf("task: more than %d redirects", maxRedirects)
+				return fmt.Errorf("urlfilter: more than %d redirects", maxRedirects)
 			}
 			if err := f.checkURL(req.URL); err != nil {
 				return fmt.Errorf("redirect to %s: %w", req.URL.Redacted(), err)
