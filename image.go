@@ -59,12 +59,29 @@ type Image struct {
 	Locations       []Location        // where the data lives; empty until uploaded
 }
 
-// Location is one copy of an image's data in a store.
+// Location is one copy of an image's data: in a configured store, or at an external
+// http(s) URL added through PATCH /locations (Glance's show_multiple_locations).
 type Location struct {
-	URL      string            // as returned by Store.Put
-	StoreID  string            // the id of the store (GET /v2/info/stores)
-	Metadata map[string]string // Glance's location metadata; usually empty
-	Status   string            // "active" or "pending_delete"
+	URL      string         // as returned by Store.Put, or the external URL
+	StoreID  string         // the id of the store (GET /v2/info/stores); "" for an external location
+	Metadata map[string]any // Glance's location metadata (JSON values); usually empty
+	Status   string         // "active" or "pending_delete"
+}
+
+// External reports whether the location is an external URL rather than a copy in one of
+// the configured stores: glimpse reads it but never writes or deletes it.
+func (l Location) External() bool { return l.StoreID == "" }
+
+// ActiveLocations returns the locations the data can be read from, in order: neither
+// staged data nor copies pending delete. An image has data when there is one.
+func (img *Image) ActiveLocations() []Location {
+	var locs []Location
+	for _, l := range img.Locations {
+		if l.Status == "" || l.Status == "active" {
+			locs = append(locs, l)
+		}
+	}
+	return locs
 }
 
 // Stores returns the ids of the stores holding the image's data, in location order,
@@ -72,7 +89,7 @@ type Location struct {
 func (img *Image) Stores() []string {
 	var ids []string
 	for _, l := range img.Locations {
-		if l.Status == "" || l.Status == "active" {
+		if (l.Status == "" || l.Status == "active") && !l.External() {
 			ids = append(ids, l.StoreID)
 		}
 	}

@@ -48,6 +48,13 @@ type Server struct {
 	ImageURL string
 	// MaxImageSize caps one upload in bytes (Glance's image_size_cap, default 1 TiB).
 	MaxImageSize int64
+	// ShowMultipleLocations is Glance's show_multiple_locations: image views carry
+	// "locations", and PATCH may add, replace and remove them. Off by default, as in Glance.
+	ShowMultipleLocations bool
+	// ShowDirectURL is Glance's show_image_direct_url: image views carry "direct_url".
+	ShowDirectURL bool
+	// External checks and sizes the external locations users add; nil refuses them all.
+	External ExternalLocations
 }
 
 // ImageHandler returns the handler of the image API (port 9292).

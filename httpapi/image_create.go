@@ -60,7 +60,7 @@ func (s *Server) handleImageCreate(w http.ResponseWriter, r *http.Request) error
 	if ids := s.storeIDs(); len(ids) > 0 {
 		w.Header().Set("OpenStack-image-store-ids", strings.Join(ids, ","))
 	}
-	writePyJSONResponse(w, http.StatusCreated, imageView(img))
+	writePyJSONResponse(w, http.StatusCreated, s.viewImage(imageCaller(r), img))
 	return nil
 }
 

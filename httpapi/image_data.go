@@ -69,7 +69,7 @@ func (s *Server) handleImageDownload(w http.ResponseWriter, r *http.Request) err
 	if err := s.enforceImage(p, "download_image", img); err != nil {
 		return err
 	}
-	if img.Size == nil || len(img.Stores()) == 0 {
+	if img.Size == nil || len(img.ActiveLocations()) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}

@@ -16,7 +16,7 @@ func (s *Server) handleImageShow(w http.ResponseWriter, r *http.Request) error {
 	if err := s.enforceImage(imageCaller(r), "get_image", img); err != nil {
 		return err
 	}
-	writePyJSONResponse(w, http.StatusOK, imageView(img))
+	writePyJSONResponse(w, http.StatusOK, s.viewImage(imageCaller(r), img))
 	return nil
 }
 
@@ -48,8 +48,16 @@ func (s *Server) handleImageUpdate(w http.ResponseWriter, r *http.Request) error
 	// An empty patch is answered with the image, even for a caller who may not change it;
 	// each change is checked against the policies as Glance does (imagePatchPolicy).
 	if len(ops) > 0 {
+		pol := imagePatchPolicy{s, p}
+		locs := &locationPatch{show: s.ShowMultipleLocations, external: s.External, ctx: r.Context()}
+		// New external locations are sized before the transaction, and only for a caller
+		// who may set locations (no request to another server on a refused PATCH).
+		if locs.show && s.enforceImage(p, "get_image", img) == nil && pol.locations(img, false) == nil {
+			locs.prefetch(img, ops)
+		}
 		img, err = s.Images.UpdateImage(r.Context(), id, func(img *glimpse.Image) error {
-			if err := applyImagePatch(img, ops, imagePatchPolicy{s, p}); err != nil {
+			locs.removed = nil // fn may run again
+			if err := applyImagePatch(img, ops, pol, locs); err != nil {
 				return err
 			}
 			return checkImageQuotas(img)
@@ -59,8 +67,15 @@ func (s *Server) handleImageUpdate(w http.ResponseWriter, r *http.Request) error
 		} else if err != nil {
 			return err
 		}
+		// A removed location's data goes once the image no longer points at it.
+		if len(locs.removed) > 0 && s.ImageData != nil {
+			gone := &glimpse.Image{ID: id, Locations: locs.removed}
+			if err := s.ImageData.DeleteData(r.Context(), gone); err != nil {
+				s.logger().Error("delete removed location", "image_id", id, "request_id", RequestID(r.Context()), "error", err.Error())
+			}
+		}
 	}
-	writePyJSONResponse(w, http.StatusOK, imageView(img))
+	writePyJSONResponse(w, http.StatusOK, s.viewImage(imageCaller(r), img))
 	return nil
 }
 

@@ -193,9 +193,9 @@ func checkPatchChange(p imagePatchOp) error {
 // applyImagePatch applies checked operations to img as Glance's _do_add, _do_replace and
 // _do_remove, asking pol before each change (the visibility policies, modify_image or the
 // location policies; 404 or 403 as Glance): 403 for owner changes by non-admins, removing
-// core attributes, locations (hidden here) and format changes of non-queued images; 409
-// for replacing or removing a missing property; 400 for negative minimums.
-func applyImagePatch(img *glimpse.Image, ops []imagePatchOp, pol imagePatchPolicy) error {
+// core attributes and format changes of non-queued images; 409 for replacing or removing
+// a missing property; 400 for negative minimums. Location operations go to locs.
+func applyImagePatch(img *glimpse.Image, ops []imagePatchOp, pol imagePatchPolicy, locs *locationPatch) error {
 	if img.Properties == nil {
 		img.Properties = map[string]string{}
 	}
@@ -208,14 +208,10 @@ func applyImagePatch(img *glimpse.Image, ops []imagePatchOp, pol imagePatchPolic
 			if err := pol.locations(img, op.Op == "remove"); err != nil {
 				return err
 			}
-			switch {
-			case op.Op == "add":
-				return errExplained(http.StatusForbidden, "It's not allowed to add locations if locations are invisible.")
-			case op.Op == "remove":
-				return errExplained(http.StatusForbidden, "It's not allowed to remove locations if locations are invisible.")
-			default:
-				return errExplained(http.StatusForbidden, "It's not allowed to update locations if locations are invisible.")
+			if err := locs.apply(img, op); err != nil {
+				return err
 			}
+			continue
 		}
 		core := slices.Contains(imagePatchCore, root)
 		if op.Op == "replace" && root == "owner" && !pol.isAdmin() {

@@ -19,7 +19,7 @@ func patchImage(t *testing.T, img glimpse.Image, p *glimpse.Principal, mediaType
 	img.Tags = slices.Clone(img.Tags)
 	ops, err := parseImagePatch([]byte(body), mediaType)
 	if err == nil {
-		err = applyImagePatch(&img, ops, imagePatchPolicy{&Server{Authorizer: legacyAuthorizer(t)}, p})
+		err = applyImagePatch(&img, ops, imagePatchPolicy{&Server{Authorizer: legacyAuthorizer(t)}, p}, &locationPatch{})
 	}
 	if err != nil {
 		we := asWebob(err)

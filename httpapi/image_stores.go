@@ -33,7 +33,7 @@ func (s *Server) handleImageStoreDelete(w http.ResponseWriter, r *http.Request) 
 	}
 	var removed glimpse.Location
 	_, err = s.Images.UpdateImage(r.Context(), id, func(img *glimpse.Image) error {
-		if len(img.Stores()) <= 1 {
+		if len(img.ActiveLocations()) <= 1 {
 			return errExplained(http.StatusForbidden, "Cannot delete image data from the only store containing it. Consider deleting the image instead.")
 		}
 		at := slices.IndexFunc(img.Locations, func(l glimpse.Location) bool { return l.StoreID == storeID })

@@ -16,8 +16,9 @@ func formatGlanceTime(t time.Time) string { return t.UTC().Format(glanceTime) }
 // imageView is the wire form of an image (Glance API reference, "Show image": the
 // response of GET /v2/images/{image_id}), in Glance's key order: custom properties first
 // (sorted), then the core attributes, with null for unset ones; "stores" only when the
-// image has data; "locations" never (show_multiple_locations is false).
-func imageView(img *glimpse.Image) pyObject {
+// image has readable data (hasData); extra ("locations", "direct_url") after
+// "updated_at", as Glance's serializer places them.
+func imageView(img *glimpse.Image, extra []pyField, hasData bool) pyObject {
 	props := make([]string, 0, len(img.Properties))
 	for k := range img.Properties {
 		props = append(props, k)
@@ -54,12 +55,15 @@ func imageView(img *glimpse.Image) pyObject {
 		pyField{"id", img.ID},
 		pyField{"created_at", formatGlanceTime(img.CreatedAt)},
 		pyField{"updated_at", formatGlanceTime(img.UpdatedAt)},
+	)
+	o = append(o, extra...)
+	o = append(o,
 		pyField{"tags", tags},
 		pyField{"self", "/v2/images/" + img.ID},
 		pyField{"file", "/v2/images/" + img.ID + "/file"},
 		pyField{"schema", "/v2/schemas/image"},
 	)
-	if stores := img.Stores(); len(stores) > 0 {
+	if stores := img.Stores(); hasData && len(stores) > 0 {
 		// Sorted by id: Tempest (33) compares "stores" with the sorted store list.
 		o = append(o, pyField{"stores", strings.Join(slices.Sorted(slices.Values(stores)), ",")})
 	}

@@ -407,7 +407,7 @@ func (s *Server) handleImageList(w http.ResponseWriter, r *http.Request) error {
 	images = slices.DeleteFunc(images, func(img *glimpse.Image) bool { return !s.allowed(p, "get_image", img) })
 	views := make([]pyObject, len(images))
 	for i, img := range images {
-		views[i] = imageView(img)
+		views[i] = s.viewImage(p, img)
 	}
 	params := slices.DeleteFunc(slices.Clone(q.Params), func(p queryParam) bool { return p.Key == "marker" })
 	first := "/v2/images"

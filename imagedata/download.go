@@ -61,11 +61,15 @@ func orNoLocation(err error) error {
 }
 
 // DeleteData removes the data of every location of img (DELETE /v2/images/{image_id}).
-// Data already gone is not an error; locations in stores not configured here are logged
-// and skipped. The other failures are joined and returned after every location was tried.
+// Data already gone is not an error; external locations are left alone (their data is not
+// glimpse's), locations in stores not configured here are logged and skipped. The other
+// failures are joined and returned after every location was tried.
 func (s *Service) DeleteData(ctx context.Context, img *glimpse.Image) error {
 	var errs []error
 	for _, loc := range img.Locations {
+		if loc.External() {
+			continue
+		}
 		store := s.storeOf(loc.StoreID)
 		if store == nil {
 			s.logger.WarnContext(ctx, "image data left in a store that is not configured",

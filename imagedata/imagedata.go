@@ -28,6 +28,8 @@ type Service struct {
 	logger  *slog.Logger
 	maxSize int64
 	staging glimpse.Store // hidden store of staged data; nil when imports are off
+	// external reads external locations (StoreID ""); nil: they cannot be read
+	external glimpse.Store
 }
 
 var _ glimpse.ImageDataService = (*Service)(nil)
@@ -67,8 +69,15 @@ func goneMessage(imageID string) string {
 		"deleted during the upload, cleaning up the chunks uploaded.", imageID)
 }
 
-// storeOf returns the configured store with the given id, or nil.
+// SetExternal sets the reader of external locations (httpstore.Store), the locations with
+// StoreID "" that users add with show_multiple_locations. Call it before serving.
+func (s *Service) SetExternal(st glimpse.Store) { s.external = st }
+
+// storeOf returns the configured store with the given id, the external reader for "", or nil.
 func (s *Service) storeOf(id string) glimpse.Store {
+	if id == "" {
+		return s.external
+	}
 	if st, ok := s.byID[id]; ok {
 		return st
 	}

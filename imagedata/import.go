@@ -68,7 +68,7 @@ func (s *Service) CopyToStores(ctx context.Context, imageID string, opts ImportO
 	if err != nil {
 		return nil, err
 	}
-	if img.Size == nil || len(img.Stores()) == 0 {
+	if img.Size == nil || len(img.ActiveLocations()) == 0 {
 		return nil, glimpse.Errorf(glimpse.ECONFLICT, "Image %s has no data to copy.", imageID)
 	}
 	ref := &digest{n: *img.Size, checksum: deref(img.Checksum), multihash: deref(img.OSHashValue)}

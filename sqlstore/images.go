@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -293,7 +294,7 @@ func insertLocations(ctx context.Context, tx *tx, id string, locs []glimpse.Loca
 	for i, l := range locs {
 		meta := l.Metadata
 		if meta == nil {
-			meta = map[string]string{}
+			meta = map[string]any{}
 		}
 		b, err := json.Marshal(meta)
 		if err != nil {
@@ -404,7 +405,7 @@ func uniqueTags(tags []string) []string {
 func locationsEqual(a, b []glimpse.Location) bool {
 	return slices.EqualFunc(a, b, func(x, y glimpse.Location) bool {
 		return x.URL == y.URL && x.StoreID == y.StoreID && x.Status == y.Status &&
-			maps.Equal(x.Metadata, y.Metadata) && (len(x.Metadata) == 0) == (len(y.Metadata) == 0)
+			(len(x.Metadata) == 0 && len(y.Metadata) == 0 || reflect.DeepEqual(x.Metadata, y.Metadata))
 	})
 }
 

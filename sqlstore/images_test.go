@@ -34,8 +34,8 @@ func fullImage() *glimpse.Image {
 		Tags:            []string{"zeta", "alpha", "mid"},
 		Properties:      map[string]string{"os_distro": "cirros", "hw_disk_bus": "virtio", "empty": ""},
 		Locations: []glimpse.Location{
-			{URL: "file:///var/lib/glimpse/images/x", StoreID: "local", Metadata: map[string]string{}, Status: "active"},
-			{URL: "s3://bucket/x", StoreID: "backup", Metadata: map[string]string{"region": "r1", "k": "v"}, Status: "pending_delete"},
+			{URL: "file:///var/lib/glimpse/images/x", StoreID: "local", Metadata: map[string]any{}, Status: "active"},
+			{URL: "s3://bucket/x", StoreID: "backup", Metadata: map[string]any{"region": "r1", "k": "v", "n": []any{"a", map[string]any{"b": "c"}}}, Status: "pending_delete"},
 		},
 	}
 }
@@ -161,7 +161,7 @@ func testImageUpdate(t *testing.T, open opener) {
 	}
 	stored, err := db.FindImageByID(ctx, img.ID)
 	must(t, err)
-	want.Locations[1].Metadata = map[string]string{}
+	want.Locations[1].Metadata = map[string]any{}
 	want.Locations[1].Status = "active"
 	if !reflect.DeepEqual(stored, want) {
 		t.Fatalf("stored\n%+v\nwant\n%+v", stored, want)

@@ -36,14 +36,17 @@ type Config struct {
 	MaxImageSize      int64         `yaml:"max_image_size"`      // GLIMPSE_MAX_IMAGE_SIZE (bytes)
 	CacheMaxSize      int64         `yaml:"cache_max_size"`      // GLIMPSE_CACHE_MAX_SIZE (bytes; 0: no image cache)
 	// Per-project image quotas, Glance's keystone unified limits (-1: no limit).
-	ImageSizeTotal      int64         `yaml:"image_size_total"`      // GLIMPSE_IMAGE_SIZE_TOTAL (MiB)
-	ImageStageTotal     int64         `yaml:"image_stage_total"`     // GLIMPSE_IMAGE_STAGE_TOTAL (MiB)
-	ImageCountTotal     int64         `yaml:"image_count_total"`     // GLIMPSE_IMAGE_COUNT_TOTAL
-	ImageCountUploading int64         `yaml:"image_count_uploading"` // GLIMPSE_IMAGE_COUNT_UPLOADING
-	LogLevel            string        `yaml:"log_level"`             // GLIMPSE_LOG_LEVEL
-	PolicyMode          string        `yaml:"policy_mode"`           // GLIMPSE_POLICY_MODE: secure (default) or legacy
-	PolicyFile          string        `yaml:"policy_file"`           // GLIMPSE_POLICY_FILE: YAML rule overrides
-	Stores              []StoreConfig `yaml:"stores"`
+	ImageSizeTotal      int64  `yaml:"image_size_total"`      // GLIMPSE_IMAGE_SIZE_TOTAL (MiB)
+	ImageStageTotal     int64  `yaml:"image_stage_total"`     // GLIMPSE_IMAGE_STAGE_TOTAL (MiB)
+	ImageCountTotal     int64  `yaml:"image_count_total"`     // GLIMPSE_IMAGE_COUNT_TOTAL
+	ImageCountUploading int64  `yaml:"image_count_uploading"` // GLIMPSE_IMAGE_COUNT_UPLOADING
+	LogLevel            string `yaml:"log_level"`             // GLIMPSE_LOG_LEVEL
+	PolicyMode          string `yaml:"policy_mode"`           // GLIMPSE_POLICY_MODE: secure (default) or legacy
+	PolicyFile          string `yaml:"policy_file"`           // GLIMPSE_POLICY_FILE: YAML rule overrides
+	// Glance's show_multiple_locations and show_image_direct_url (both off by default).
+	ShowMultipleLocations bool          `yaml:"show_multiple_locations"` // GLIMPSE_SHOW_MULTIPLE_LOCATIONS
+	ShowImageDirectURL    bool          `yaml:"show_image_direct_url"`   // GLIMPSE_SHOW_IMAGE_DIRECT_URL
+	Stores                []StoreConfig `yaml:"stores"`
 
 	// ImportConfig: default store, staging, import workers, web-download filter (config_import.go).
 	ImportConfig `yaml:",inline"`
@@ -61,7 +64,7 @@ type StoreConfig struct {
 // setting binds one Config field to its environment variable and flag.
 type setting struct {
 	name, env, usage string
-	ptr              any // *string, *int64 or *time.Duration
+	ptr              any // *string, *int64, *bool, *[]string or *time.Duration
 }
 
 func (c *Config) settings() []setting {
@@ -86,6 +89,8 @@ func (c *Config) settings() []setting {
 		{"log-level", "GLIMPSE_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel},
 		{"policy-mode", "GLIMPSE_POLICY_MODE", "policy defaults: secure (Glance's secure RBAC) or legacy (Glance's deprecated defaults)", &c.PolicyMode},
 		{"policy-file", "GLIMPSE_POLICY_FILE", "YAML policy file overriding single rules (see glimpse policy defaults)", &c.PolicyFile},
+		{"show-multiple-locations", "GLIMPSE_SHOW_MULTIPLE_LOCATIONS", "true: images show \"locations\", and PATCH may add external http(s) locations (checked by the web-download filter), replace their metadata and remove them (Glance's show_multiple_locations; it reveals where data is stored)", &c.ShowMultipleLocations},
+		{"show-image-direct-url", "GLIMPSE_SHOW_IMAGE_DIRECT_URL", "true: images show \"direct_url\", the URL of their first location (Glance's show_image_direct_url)", &c.ShowImageDirectURL},
 	}, c.importSettings()...)
 }
 
@@ -190,6 +195,12 @@ func setValue(ptr any, v string) error {
 		*p = n
 	case *[]string: // a comma-separated list
 		*p = splitList(v)
+	case *bool:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		*p = b
 	case *time.Duration:
 		d, err := time.ParseDuration(v)
 		if err != nil {

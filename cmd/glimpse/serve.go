@@ -20,6 +20,7 @@ import (
 	"github.com/glimpse-image/glimpse/metadefseed"
 	"github.com/glimpse-image/glimpse/sqlstore"
 	"github.com/glimpse-image/glimpse/store/filesystem"
+	"github.com/glimpse-image/glimpse/store/httpstore"
 )
 
 // shutdownGrace is how long in-flight requests (uploads) may run after SIGTERM; uploads
@@ -124,6 +125,10 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	filter, err := cfg.uriFilter()
+	if err != nil {
+		return err
+	}
 	api := &httpapi.Server{
 		Authorizer:   authorizer,
 		Images:       db,
@@ -142,6 +147,10 @@ func runServe(ctx context.Context, args []string) error {
 		IdentityURL:  cfg.IdentityPublicURL,
 		ImageURL:     cfg.ImagePublicURL,
 		MaxImageSize: cfg.MaxImageSize,
+
+		ShowMultipleLocations: cfg.ShowMultipleLocations,
+		ShowDirectURL:         cfg.ShowImageDirectURL,
+		External:              httpstore.New(filter),
 	}
 	var inflight sync.WaitGroup
 	servers := []*http.Server{

@@ -12,6 +12,7 @@ import (
 	"github.com/glimpse-image/glimpse/imagedata"
 	"github.com/glimpse-image/glimpse/sqlstore"
 	"github.com/glimpse-image/glimpse/store/filesystem"
+	"github.com/glimpse-image/glimpse/store/httpstore"
 	"github.com/glimpse-image/glimpse/task"
 )
 
@@ -37,6 +38,8 @@ func openImport(cfg *Config, db *sqlstore.DB, stores []glimpse.Store, logger *sl
 		return nil, nil, nil, err
 	}
 	data := imagedata.New(db, ordered, logger, cfg.MaxImageSize).WithStaging(staging)
+	// External locations (show_multiple_locations) are read through the same filter.
+	data.SetExternal(httpstore.New(filter))
 	// One stable runner id per node (host and image listen address): after a crash, the
 	// restarted process fails its predecessor's tasks at once instead of after their lease.
 	host, _ := os.Hostname()
