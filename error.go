@@ -13,6 +13,7 @@ const (
 	EFORBIDDEN        = "forbidden"         // 403: the caller may see the target but not do this
 	ENOTFOUND         = "not_found"         // 404: no such object, or one the caller may not see
 	ECONFLICT         = "conflict"          // 409: the object's state forbids this (e.g. upload to an active image)
+	EGONE             = "gone"              // 410: the object was deleted while the request worked on it
 	ETOOLARGE         = "too_large"         // 413: the body exceeds a size limit or quota
 	EUNSUPPORTEDMEDIA = "unsupported_media" // 415: wrong Content-Type
 	EUNAVAILABLE      = "unavailable"       // 503: a backend cannot be reached

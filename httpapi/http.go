@@ -61,14 +61,16 @@ type Server struct {
 func (s *Server) ImageHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.routeImageAPI(mux)
-	return s.common(mux, s.writeImageError)
+	return s.common(mux, s.writeImageError, func() error { return errExplained(http.StatusBadRequest, "%s", undecodableMessage) })
 }
 
 // IdentityHandler returns the handler of the identity API (port 5000).
 func (s *Server) IdentityHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.routeIdentityAPI(mux)
-	return s.common(mux, s.writeIdentityError)
+	return s.common(mux, s.writeIdentityError, func() error {
+		return glimpse.Errorf(glimpse.EINVALID, "Expecting to find valid JSON in request body. %s", invalidSuffix)
+	})
 }
 
 // errorWriter writes err in the body format of one API.
@@ -81,9 +83,10 @@ func (s *Server) logger() *slog.Logger {
 	return s.Logger
 }
 
-// common wraps h with the middleware every request passes: recover, request id, access log.
-func (s *Server) common(h http.Handler, writeError errorWriter) http.Handler {
-	return s.recoverPanics(s.accessLog(withRequestID(h)), writeError)
+// common wraps h with the middleware every request passes: recover, request id, access
+// log, and the refusal of undecodable input (rejectUndecodable).
+func (s *Server) common(h http.Handler, writeError errorWriter, undecodable func() error) http.Handler {
+	return s.recoverPanics(s.accessLog(withRequestID(rejectUndecodable(h, writeError, undecodable))), writeError)
 }
 
 type requestIDKey struct{}
@@ -168,6 +171,8 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case glimpse.ECONFLICT:
 		return http.StatusConflict
+	case glimpse.EGONE:
+		return http.StatusGone
 	case glimpse.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
 	case glimpse.EUNSUPPORTEDMEDIA:

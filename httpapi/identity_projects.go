@@ -96,6 +96,9 @@ func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) err
 	if b.Name == nil || *b.Name == "" {
 		return errRequired("name")
 	}
+	if err := checkIdentityName(*b.Name, maxProjectName); err != nil {
+		return err
+	}
 	p := &glimpse.Project{ID: newIdentityID(), Name: *b.Name, DomainID: s.defaultDomain(r), Enabled: true}
 	if b.DomainID != nil && *b.DomainID != "" {
 		p.DomainID = *b.DomainID
@@ -170,6 +173,9 @@ func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) err
 	if b.Name != nil {
 		if *b.Name == "" {
 			return errRequired("name")
+		}
+		if err := checkIdentityName(*b.Name, maxProjectName); err != nil {
+			return err
 		}
 		p.Name = *b.Name
 	}

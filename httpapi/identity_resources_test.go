@@ -251,3 +251,22 @@ func TestEffectiveAssignmentsFollowImpliedChain(t *testing.T) {
 		`], "links": {"next": null, "self": "` + e.url + `/v3/role_assignments?scope.project.id=` + project + `&effective", "previous": null}}`
 	expectIdentity(t, "effective assignments of admin", r, 200, want)
 }
+
+// TestIdentityNameLimits: project names of more than 64 characters, user names of more than
+// 255, and names of white space only are refused with Keystone 22's schema messages
+// (recorded from the reference); a password login by user name needs the user's domain.
+func TestIdentityNameLimits(t *testing.T) {
+	e := newIdentityEnv(t)
+	long := strings.Repeat("p", 65)
+	expectIdentity(t, "long project name", e.do("POST", "/v3/projects", e.admin, `{"project":{"name":"`+long+`"}}`), http.StatusBadRequest,
+		`{"error":{"code":400,"message":"Invalid input for field 'name': '`+long+`' is too long\n\nFailed validating 'maxLength' in schema['properties']['name']:\n    {'maxLength': 64, 'minLength': 1, 'pattern': '[\\\\S]+', 'type': 'string'}\n\nOn instance['name']:\n    '`+long+`'","title":"Bad Request"}}`)
+	expectIdentity(t, "blank project name", e.do("POST", "/v3/projects", e.admin, `{"project":{"name":" "}}`), http.StatusBadRequest,
+		`{"error":{"code":400,"message":"Invalid input for field 'name': ' ' does not match '[\\\\S]+'\n\nFailed validating 'pattern' in schema['properties']['name']:\n    {'maxLength': 64, 'minLength': 1, 'pattern': '[\\\\S]+', 'type': 'string'}\n\nOn instance['name']:\n    ' '","title":"Bad Request"}}`)
+	expectIdentity(t, "64 characters", e.do("POST", "/v3/projects", e.admin, `{"project":{"name":"`+long[:64]+`"}}`), http.StatusCreated, "")
+	user := strings.Repeat("u", 256)
+	expectIdentity(t, "long user name", e.do("POST", "/v3/users", e.admin, `{"user":{"name":"`+user+`"}}`), http.StatusBadRequest,
+		`{"error":{"code":400,"message":"Invalid input for field 'name': '`+user+`' is too long\n\nFailed validating 'maxLength' in schema['properties']['name']:\n    {'maxLength': 255,\n     'minLength': 1,\n     'pattern': '[\\\\S]+',\n     'type': 'string'}\n\nOn instance['name']:\n    '`+user+`'","title":"Bad Request"}}`)
+	expectIdentity(t, "user name without domain", e.do("POST", "/v3/auth/tokens", "",
+		`{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","password":"x"}}}}}`), http.StatusBadRequest,
+		`{"error":{"code":400,"message":"Expecting to find domain in user. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.","title":"Bad Request"}}`)
+}

@@ -40,6 +40,7 @@ func (s *Server) routeIdentityAPI(mux *http.ServeMux) {
 	}()
 
 	mux.Handle("/", s.identity(handleIdentityNotFound, false))
+	mux.Handle("/healthcheck", healthcheck(""))
 	open("GET /{$}", s.handleIdentityVersions)
 	open("GET /v3", s.handleIdentityVersion)
 	open("GET /v3/{$}", s.handleIdentityVersion)
@@ -294,6 +295,29 @@ func decodeIdentityBody(r *http.Request, v any) error {
 		return glimpse.Errorf(glimpse.EINVALID, "Expecting to find valid JSON in request body. %s", invalidSuffix)
 	}
 	return nil
+}
+
+// Keystone's name lengths (its resource and identity schemas).
+const (
+	maxProjectName = 64
+	maxUserName    = 255
+)
+
+// checkIdentityName is Keystone's schema check of a project or user name: at most max
+// characters, and one that is not white space; 400 with jsonschema's message otherwise.
+func checkIdentityName(name string, max int) error {
+	schema := map[string]any{"maxLength": max, "minLength": 1, "pattern": `[\S]+`, "type": "string"}
+	var problem, keyword string
+	switch {
+	case utf8.RuneCountInString(name) > max:
+		problem, keyword = pyStrRepr(name)+" is too long", "maxLength"
+	case strings.TrimSpace(name) == "" && name != "":
+		problem, keyword = pyStrRepr(name)+" does not match "+pyStrRepr(`[\S]+`), "pattern"
+	default:
+		return nil
+	}
+	return glimpse.Errorf(glimpse.EINVALID, "Invalid input for field 'name': %s\n\nFailed validating %s in schema['properties']['name']:\n%s\n\nOn instance['name']:\n    %s",
+		problem, pyStrRepr(keyword), indentLines(pyPformat(schema, 72), "    "), pyStrRepr(name))
 }
 
 // invalidSuffix ends Keystone's 400 messages.

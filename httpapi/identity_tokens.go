@@ -70,6 +70,10 @@ func parseAuthRequest(r *http.Request) (glimpse.AuthRequest, error) {
 	}
 	if id.Password != nil && id.Password.User != nil {
 		u := id.Password.User
+		if u.ID == "" && u.Name != "" && u.Domain == nil {
+			// A user name is unique only within its domain.
+			return req, glimpse.Errorf(glimpse.EINVALID, "Expecting to find domain in user. %s", invalidSuffix)
+		}
 		req.UserID, req.UserName, req.Password = u.ID, u.Name, u.Password
 		if u.Domain != nil {
 			req.UserDomainID, req.UserDomainName = u.Domain.ID, u.Domain.Name

@@ -94,6 +94,9 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) error 
 	if b.Name == nil || *b.Name == "" {
 		return errRequired("name")
 	}
+	if err := checkIdentityName(*b.Name, maxUserName); err != nil {
+		return err
+	}
 	u := &glimpse.User{ID: newIdentityID(), Name: *b.Name, DomainID: s.defaultDomain(r), Enabled: true}
 	if b.DomainID != nil && *b.DomainID != "" {
 		u.DomainID = *b.DomainID
@@ -164,6 +167,9 @@ func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) error 
 	if b.Name != nil {
 		if *b.Name == "" {
 			return errRequired("name")
+		}
+		if err := checkIdentityName(*b.Name, maxUserName); err != nil {
+			return err
 		}
 		u.Name = *b.Name
 	}

@@ -47,6 +47,9 @@ func (s *Server) handleImageCreate(w http.ResponseWriter, r *http.Request) error
 	if err := s.enforceQuota(r.Context(), imageCaller(r).ProjectID, glimpse.QuotaImageCountTotal, 0, 1); err != nil {
 		return err
 	}
+	if err := checkImage4Byte(img); err != nil {
+		return err
+	}
 	if err := s.Images.CreateImage(r.Context(), img); err != nil {
 		if glimpse.ErrorCode(err) == glimpse.ECONFLICT {
 			return errExplained(http.StatusConflict, "Image ID %s already exists!", img.ID)

@@ -60,6 +60,9 @@ func (s *Server) handleImageUpdate(w http.ResponseWriter, r *http.Request) error
 			if err := applyImagePatch(img, ops, pol, locs); err != nil {
 				return err
 			}
+			if err := checkImage4Byte(img); err != nil {
+				return err
+			}
 			return checkImageQuotas(img)
 		})
 		if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {

@@ -43,6 +43,7 @@ func (s *Server) routeImageAPI(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("/versions", s.handleVersions)
 	mux.HandleFunc("/versions/", s.handleVersions)
+	mux.Handle("/healthcheck", healthcheck("OK"))
 	mux.Handle("/v2", s.imageAuth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, s.imageBaseURL(r)+"/v2/", http.StatusFound)
 	})))

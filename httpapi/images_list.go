@@ -209,6 +209,14 @@ func parseImageSort(params *queryParams) ([]glimpse.SortKey, error) {
 		}
 		sort[i] = glimpse.SortKey{Field: k, Desc: dir == "desc"}
 	}
+	// The tie-breakers created_at and id follow the one sort direction given; with one
+	// direction per key they are descending (Glance's image_get_all).
+	tieDesc := len(dirs) != 1 || dirs[0] == "desc"
+	for _, k := range []string{"created_at", "id"} {
+		if !slices.ContainsFunc(sort, func(s glimpse.SortKey) bool { return s.Field == k }) {
+			sort = append(sort, glimpse.SortKey{Field: k, Desc: tieDesc})
+		}
+	}
 	return sort, nil
 }
 
@@ -294,7 +302,15 @@ func addImageFilters(f *glimpse.ImageFilter, params queryParams) error {
 			default:
 				return errExplained(http.StatusBadRequest, "Unable to filter by unknown operator '%s'.", op)
 			}
-		case "owner", "checksum", "os_hash_algo", "os_hash_value", "size", "virtual_size", "min_ram", "min_disk":
+		case "size", "virtual_size", "min_ram", "min_disk":
+			// Glance compares the integer column with the text as given, so a value that is
+			// not a whole number (min_ram=abc, min_ram=gt:20) matches no image: 200 with an
+			// empty list, not 400. These columns are never negative.
+			if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+				v = "-1"
+			}
+			cond(k, glimpse.OpEq, v)
+		case "owner", "checksum", "os_hash_algo", "os_hash_value":
 			cond(k, glimpse.OpEq, v)
 		default:
 			f.Properties = append(f.Properties, glimpse.Condition{Field: k, Op: glimpse.OpEq, Values: []string{v}})

@@ -157,7 +157,7 @@ func TestParseImageListQuery(t *testing.T) {
 	if !slices.Equal(q.Filter.Tags, []string{"x", "y"}) {
 		t.Errorf("tags = %q", q.Filter.Tags)
 	}
-	wantSort := []glimpse.SortKey{{Field: "name"}, {Field: "size"}}
+	wantSort := []glimpse.SortKey{{Field: "name"}, {Field: "size"}, {Field: "created_at"}, {Field: "id"}}
 	if !slices.Equal(q.Filter.Sort, wantSort) {
 		t.Errorf("sort = %v, want %v", q.Filter.Sort, wantSort)
 	}
@@ -187,7 +187,7 @@ func TestParseImageListQuery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q.Limit != imageListDefaultLimit || len(q.Filter.Sort) != 1 || q.Filter.Sort[0] != (glimpse.SortKey{Field: "created_at", Desc: true}) {
+	if q.Limit != imageListDefaultLimit || !slices.Equal(q.Filter.Sort, []glimpse.SortKey{{Field: "created_at", Desc: true}, {Field: "id", Desc: true}}) {
 		t.Errorf("defaults: limit %d sort %v", q.Limit, q.Filter.Sort)
 	}
 	for _, bad := range []string{`name=in:"a`, `name=in:x"a"`, `name=gt:x`, `sort=name:up`, `sort_dir=asc&sort_dir=desc`, `os_hidden=maybe`, `changes-since=2020`} {
@@ -210,5 +210,71 @@ func TestSplitFilterValueForQuotes(t *testing.T) {
 		if err != nil || !slices.Equal(got, want) {
 			t.Errorf("split(%q) = %q, %v; want %q", in, got, err, want)
 		}
+	}
+}
+
+// TestImageListTieBreakers: images equal on the sort keys are ordered by created_at and id
+// in the one sort direction given, and descending when each key has its own direction
+// (Glance's image_get_all); paging with a marker follows the same order.
+func TestImageListTieBreakers(t *testing.T) {
+	e := newImageEnv(t)
+	for _, seq := range []string{"1", "2", "3"} {
+		e.createImage("admin", `{"name":"twin","seq":"`+seq+`","disk_format":"raw","container_format":"bare"}`)
+	}
+	seqs := func(query string) []string {
+		r := e.do("admin", "GET", "/v2/images"+query, "")
+		mustStatus(t, r, http.StatusOK)
+		var out []string
+		for _, img := range r.json(t)["images"].([]any) {
+			out = append(out, img.(map[string]any)["seq"].(string))
+		}
+		return out
+	}
+	for query, want := range map[string][]string{
+		"?sort_key=name&sort_dir=asc":                 {"1", "2", "3"},
+		"?sort=name:asc":                              {"1", "2", "3"},
+		"?sort_key=name":                              {"3", "2", "1"},
+		"?sort_key=name&sort_dir=desc":                {"3", "2", "1"},
+		"?sort=name:asc,status:asc":                   {"3", "2", "1"},
+		"?sort_key=name&sort_key=status&sort_dir=asc": {"1", "2", "3"},
+	} {
+		if got := seqs(query); !slices.Equal(got, want) {
+			t.Errorf("GET /v2/images%s: seq %v, want %v", query, got, want)
+		}
+	}
+	// Page by page, one image each, ascending.
+	var paged []string
+	next := "/v2/images?sort_key=name&sort_dir=asc&limit=1"
+	for next != "" && len(paged) < 5 {
+		r := e.do("admin", "GET", next, "")
+		mustStatus(t, r, http.StatusOK)
+		body := r.json(t)
+		for _, img := range body["images"].([]any) {
+			paged = append(paged, img.(map[string]any)["seq"].(string))
+		}
+		next, _ = body["next"].(string)
+	}
+	if !slices.Equal(paged, []string{"1", "2", "3"}) {
+		t.Errorf("paged ascending: seq %v, want [1 2 3]", paged)
+	}
+}
+
+// TestImageListIntegerFilters: size, virtual_size, min_ram and min_disk match exactly, and
+// a value that is not a whole number matches nothing (200 and an empty list, as Glance 25).
+func TestImageListIntegerFilters(t *testing.T) {
+	e := newImageEnv(t)
+	e.createImage("admin", `{"name":"small","min_ram":512,"disk_format":"raw","container_format":"bare"}`)
+	for query, want := range map[string][]string{
+		"?min_ram=512":      {"small"},
+		"?min_ram=0":        nil,
+		"?min_ram=abc":      nil,
+		"?min_ram=gt:20":    nil,
+		"?min_disk=0":       {"small"},
+		"?min_disk=x":       nil,
+		"?size=12":          nil,
+		"?virtual_size=1.5": nil,
+	} {
+		names, _ := e.listNames("admin", query)
+		expectNames(t, query, names, want...)
 	}
 }

@@ -22,6 +22,9 @@ func (s *Server) handleTagAdd(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if has4Byte(tag) {
+		return errExplained(http.StatusBadRequest, "Could not update image: Param values can't contain 4 byte unicode.")
+	}
 	if slices.Contains(img.Tags, tag) {
 		writeNoContent(w)
 		return nil

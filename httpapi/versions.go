@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
 )
 
 // imageAPIMinorVersions is how many v2 minor versions Glance 25 (Zed) lists: v2.16 is
@@ -41,4 +43,20 @@ func (s *Server) handleVersions(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleVersionsMultipleChoices(w http.ResponseWriter, r *http.Request) {
 	w.Header().Del("x-openstack-request-id")
 	writePyJSONResponse(w, http.StatusMultipleChoices, s.versionsBody(r))
+}
+
+// healthcheck answers /healthcheck as oslo.middleware's healthcheck does in front of Glance
+// and Keystone, for load balancers and monitoring, without a token: 204 to HEAD, and 200
+// text/plain with body ("OK" from Glance, nothing from Keystone) to any other method.
+func healthcheck(body string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, body)
+	})
 }

@@ -29,6 +29,9 @@ func (s *Service) Download(ctx context.Context, img *glimpse.Image, offset, leng
 		if store == nil {
 			missing = false
 			lastErr = fmt.Errorf("imagedata: store %q of image %s is not configured", loc.StoreID, img.ID)
+			// Say why, or the client's 503 is a mystery: typically the stores were renamed.
+			s.logger.WarnContext(ctx, "image data is in a store that is not configured on this node",
+				slog.String("image_id", img.ID), slog.String("store", loc.StoreID), slog.String("url", loc.URL))
 			continue
 		}
 		rc, err := store.Open(ctx, loc.URL, offset, length)

@@ -86,6 +86,7 @@ type digest struct {
 	n                   int64
 	checksum, multihash string
 	head                []byte
+	vhdxSize            uint64 // what the stream's vhdxSizer found
 }
 
 func (d *digest) matches(o *digest) bool {
@@ -135,7 +136,7 @@ func (s *Service) importToStores(ctx context.Context, imageID string, open func(
 			if first && !copying {
 				n, checksum, multihash, algo := dg.n, dg.checksum, dg.multihash, "sha512"
 				img.Size, img.Checksum, img.OSHashValue, img.OSHashAlgo = &n, &checksum, &multihash, &algo
-				img.VirtualSize = virtualSize(deref(img.DiskFormat), deref(img.ContainerFormat), dg.head, n)
+				img.VirtualSize = virtualSize(deref(img.DiskFormat), deref(img.ContainerFormat), dg.head, dg.vhdxSize, n)
 			}
 			img.Locations = append(img.Locations, loc)
 			moveStore(img, storeID, false)
@@ -182,7 +183,7 @@ func (s *Service) copyInto(ctx context.Context, imageID, storeID string, open fu
 		}
 		return glimpse.Location{}, nil, uploadError(imageID, st, err)
 	}
-	dg := &digest{n: n, checksum: st.checksum(), multihash: st.multihash(), head: slices.Clone(st.head())}
+	dg := &digest{n: n, checksum: st.checksum(), multihash: st.multihash(), head: slices.Clone(st.head()), vhdxSize: st.vhdx.size}
 	return glimpse.Location{URL: url, StoreID: storeID, Status: "active"}, dg, nil
 }
 

@@ -117,7 +117,7 @@ func (s *Service) stageData(ctx context.Context, imageID string, r io.Reader, si
 	if err != nil {
 		s.deleteObject(ctx, s.staging, url, log)
 		if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
-			return nil, glimpse.Errorf(glimpse.ENOTFOUND, "%s", goneMessage(imageID))
+			return nil, glimpse.Errorf(glimpse.EGONE, "%s", goneMessage(imageID))
 		}
 		return nil, err
 	}

@@ -34,7 +34,8 @@ type stream struct {
 	md5     *asyncHash
 	sha512  hash.Hash
 	header  [headerSize]byte
-	readErr error // the first error of r other than io.EOF
+	vhdx    vhdxSizer // finds the virtual size of vhdx data as it passes
+	readErr error     // the first error of r other than io.EOF
 }
 
 func newStream(r io.Reader, size, limit int64) *stream {
@@ -91,6 +92,7 @@ func (s *stream) Read(p []byte) (int, error) {
 		if s.n < headerSize {
 			copy(s.header[s.n:], chunk)
 		}
+		s.vhdx.Write(chunk)
 		s.n += int64(m)
 		switch {
 		case s.n > s.limit:

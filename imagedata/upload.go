@@ -61,7 +61,7 @@ func (s *Service) Upload(ctx context.Context, imageID string, r io.Reader, size 
 		cur.Checksum = &checksum
 		cur.OSHashAlgo = &algo
 		cur.OSHashValue = &multihash
-		cur.VirtualSize = virtualSize(deref(cur.DiskFormat), deref(cur.ContainerFormat), st.head(), n)
+		cur.VirtualSize = virtualSize(deref(cur.DiskFormat), deref(cur.ContainerFormat), st.head(), st.vhdx.size, n)
 		cur.Locations = append(cur.Locations, loc)
 		return nil
 	})
@@ -69,7 +69,7 @@ func (s *Service) Upload(ctx context.Context, imageID string, r io.Reader, size 
 		s.deleteObject(ctx, store, url, log)
 		if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
 			log.WarnContext(ctx, "image deleted during upload; stored data removed")
-			return nil, glimpse.Errorf(glimpse.ENOTFOUND, "%s", goneMessage(imageID))
+			return nil, glimpse.Errorf(glimpse.EGONE, "%s", goneMessage(imageID))
 		}
 		s.restoreQueued(ctx, imageID, log)
 		log.ErrorContext(ctx, "image upload: cannot activate the image", slog.Any("error", err))
@@ -129,8 +129,10 @@ func uploadError(imageID string, st *stream, err error) error {
 		return glimpse.Errorf(glimpse.ETOOLARGE, tooLargeMessage)
 	case errors.Is(err, errSizeMismatch):
 		return glimpse.Errorf(glimpse.EINVALID, "Size of the uploaded data (%d bytes so far) does not match the declared size (%d bytes).", st.n, st.size)
-	case st.readErr != nil && errors.Is(err, st.readErr):
+	case st.readErr != nil && errors.Is(err, st.readErr), errors.Is(err, context.Canceled):
 		// The client went away or stopped sending: its fault, answered like a short body.
+		// A chunked body has no length to fall short of: the request's context is
+		// cancelled when the client hangs up, often before the read error shows.
 		return &wrapped{glimpse.Errorf(glimpse.EINVALID, "Error reading the image data from the request: %d bytes received before it broke off.", st.n),
 			fmt.Errorf("imagedata: upload %s: reading data: %w", imageID, err)}
 	case errors.Is(err, syscall.ENOSPC):

@@ -144,7 +144,7 @@ func TestUploadQemuImg(t *testing.T) {
 	for _, c := range []struct {
 		format, size string
 		want         int64
-	}{{"qcow2", "1G", 1 << 30}, {"vmdk", "64M", 64 << 20}} {
+	}{{"qcow2", "1G", 1 << 30}, {"vmdk", "64M", 64 << 20}, {"vhdx", "10G", 10 << 30}} {
 		t.Run(c.format, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "disk."+c.format)
 			if out, err := exec.Command(qemuImg, "create", "-f", c.format, path, c.size).CombinedOutput(); err != nil {
@@ -264,6 +264,10 @@ func TestUploadContextCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Upload = %v, want an error wrapping context.Canceled", err)
 	}
+	// A client hanging up is the client's doing: 400 as a short body, never a 500.
+	if code := glimpse.ErrorCode(err); code != glimpse.EINVALID {
+		t.Errorf("Upload error code %s, want %s", code, glimpse.EINVALID)
+	}
 	if r.n > 3<<20+64<<20 {
 		t.Errorf("the upload read %d bytes, long after ctx was cancelled", r.n)
 	}
@@ -328,8 +332,8 @@ func TestUploadImageDeletedDuringUpload(t *testing.T) {
 		}
 	}}
 	_, err := e.svc.Upload(t.Context(), id, r, 4<<20)
-	if code(err) != glimpse.ENOTFOUND {
-		t.Errorf("Upload = %v, want ENOTFOUND", err)
+	if code(err) != glimpse.EGONE {
+		t.Errorf("Upload = %v, want EGONE (410, as Glance)", err)
 	}
 	if files := e.storeFiles(); len(files) != 0 {
 		t.Errorf("the data of a deleted image was kept: %q", files)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -199,6 +201,9 @@ func openDatabase(ctx context.Context, cfg *Config) (*sqlstore.DB, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("database dir: %w", err)
 		}
+		if err := privateDatabaseFiles(path); err != nil {
+			return nil, err
+		}
 	}
 	// sqlstore.Open migrates; on PostgreSQL and MySQL it holds a database-wide lock while
 	// it does, so nodes sharing a database may start together.
@@ -207,6 +212,24 @@ func openDatabase(ctx context.Context, cfg *Config) (*sqlstore.DB, error) {
 		return nil, fmt.Errorf("database %s: %w", redactDSN(cfg.Database), err)
 	}
 	return db, nil
+}
+
+// privateDatabaseFiles makes the SQLite database readable by its owner only: it holds
+// password hashes and private image metadata. The file is created 0600 before SQLite
+// opens it (SQLite gives its -wal and -shm files the database file's mode), and the files
+// of an existing database are set to 0600.
+func privateDatabaseFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("database: %w", err)
+		}
+	}
+	return nil
 }
 
 // redactDSN hides the password of a database URL (user:***@host) and any password
@@ -295,6 +318,14 @@ func printWelcome(cfg *Config, password string, generated bool) {
 	fmt.Fprintf(&b, "  data          %s\n", cfg.DataDir)
 	if generated {
 		fmt.Fprintf(&b, "\nadmin password (shown once; also in %s): %s\n", filepath.Join(cfg.DataDir, "openrc"), password)
+	}
+	if password == "" {
+		// Nothing was written (another node bootstrapped the shared database, or the admin's
+		// password was changed): do not point at files that may not exist.
+		fmt.Fprintf(&b, "\nopenrc and clouds.yaml were not written: this node does not know the admin's password.\n"+
+			"Set GLIMPSE_ADMIN_PASSWORD to it to have them written to %s.\n", cfg.DataDir)
+		fmt.Fprint(os.Stdout, b.String())
+		return
 	}
 	fmt.Fprintf(&b, "\nTo use it from another shell:\n")
 	fmt.Fprintf(&b, "  source %s\n  openstack image list\n", filepath.Join(cfg.DataDir, "openrc"))

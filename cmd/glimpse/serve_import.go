@@ -32,7 +32,13 @@ func openImport(cfg *Config, db *sqlstore.DB, stores []glimpse.Store, logger *sl
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("staging area: %w", err)
 	}
+	// Partial files of a process that died mid-upload, in the staging area and the stores.
 	removeStaleTempFiles(staging.Dir(), logger)
+	for _, st := range stores {
+		if d, ok := st.(interface{ Dir() string }); ok {
+			removeStaleTempFiles(d.Dir(), logger)
+		}
+	}
 	filter, err := cfg.uriFilter()
 	if err != nil {
 		return nil, nil, nil, err
@@ -69,7 +75,7 @@ func removeStaleTempFiles(dir string, logger *slog.Logger) {
 		}
 		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleAfter {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
-				logger.Info("removed a partial staging file left by a stopped process", "file", e.Name())
+				logger.Info("removed a partial file left by a stopped process", "file", filepath.Join(dir, e.Name()))
 			}
 		}
 	}
