@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/glimpse-image/glimpse"
@@ -46,6 +47,10 @@ type Importer struct {
 	// Catalog finds other regions' image endpoints for glance-download; nil turns that
 	// method off.
 	Catalog Catalog
+	// StallTimeout ends a web-download whose source sends nothing for that long
+	// (0: DefaultStallTimeout); WatchEvery is how often a download checks it and whether
+	// its image still exists (0: DefaultWatchEvery).
+	StallTimeout, WatchEvery time.Duration
 
 	tokens sync.Map // task id → the caller's token, for glance-download
 }
@@ -364,9 +369,92 @@ type downloadError struct{ msg string }
 
 func (e *downloadError) Error() string { return e.msg }
 
+// Defaults of Importer.StallTimeout and Importer.WatchEvery.
+const (
+	DefaultStallTimeout = 2 * time.Minute
+	DefaultWatchEvery   = 5 * time.Second
+)
+
+var (
+	errStalled      = errors.New("task: the source stopped sending data")
+	errImageDeleted = errors.New("task: the image was deleted")
+)
+
 // download fetches uri (the filter applies to it, every address it resolves to and every
-// redirect) into the staging store.
+// redirect) into the staging store. A watchdog stops it when the source sends nothing for
+// StallTimeout, or when the image is deleted meanwhile: neither a hung server nor an
+// endless one can hold an import worker and fill the staging area for ever.
 func (im *Importer) download(ctx context.Context, imageID, uri string) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	progress := &progressReader{}
+	progress.touch()
+	go im.watchDownload(ctx, cancel, imageID, progress)
+	err := im.fetch(ctx, imageID, uri, progress)
+	switch cause := context.Cause(ctx); {
+	case err == nil:
+		return nil
+	case errors.Is(cause, errStalled):
+		return &downloadError{fmt.Sprintf("Failed to download %s: no data received for %s", uri, im.stallTimeout())}
+	case errors.Is(cause, errImageDeleted):
+		return &downloadError{fmt.Sprintf("Image %s was deleted during the download from %s.", imageID, uri)}
+	}
+	return err
+}
+
+func (im *Importer) stallTimeout() time.Duration {
+	if im.StallTimeout > 0 {
+		return im.StallTimeout
+	}
+	return DefaultStallTimeout
+}
+
+// watchDownload cancels ctx with errStalled or errImageDeleted; it returns when ctx ends.
+func (im *Importer) watchDownload(ctx context.Context, cancel context.CancelCauseFunc, imageID string, progress *progressReader) {
+	every := im.WatchEvery
+	if every <= 0 {
+		every = DefaultWatchEvery
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if progress.idle() > im.stallTimeout() {
+			cancel(errStalled)
+			return
+		}
+		img, err := im.Images.FindImageByID(ctx, imageID)
+		if glimpse.ErrorCode(err) == glimpse.ENOTFOUND || err == nil && img.Status == glimpse.ImageStatusDeleted {
+			cancel(errImageDeleted)
+			return
+		}
+	}
+}
+
+// progressReader records when its reader last returned data.
+type progressReader struct {
+	r    io.Reader
+	last atomic.Int64 // unix nanoseconds
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.touch()
+	}
+	return n, err
+}
+
+func (p *progressReader) touch() { p.last.Store(time.Now().UnixNano()) }
+
+func (p *progressReader) idle() time.Duration { return time.Since(time.Unix(0, p.last.Load())) }
+
+// fetch is the download itself: the response body, through progress, into staging.
+func (im *Importer) fetch(ctx context.Context, imageID, uri string, progress *progressReader) error {
 	f := im.filter()
 	if err := f.Check(uri); err != nil {
 		return &downloadError{fmt.Sprintf("URI for web-download does not pass filtering: %s", uri)}
@@ -387,7 +475,8 @@ func (im *Importer) download(ctx context.Context, imageID, uri string) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return &downloadError{fmt.Sprintf("Failed to download %s: the remote server answered HTTP %s", uri, resp.Status)}
 	}
-	if _, err := im.Data.StageImporting(ctx, imageID, resp.Body, resp.ContentLength); err != nil {
+	progress.r = resp.Body
+	if _, err := im.Data.StageImporting(ctx, imageID, progress, resp.ContentLength); err != nil {
 		return err
 	}
 	return nil

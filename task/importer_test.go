@@ -461,3 +461,71 @@ func TestRunnerFailsOwnTasksAtStart(t *testing.T) {
 		t.Fatalf("another node's image: %s", img.Status)
 	}
 }
+
+// TestWebDownloadWatchdog: a source that stops sending, or keeps sending while the image is
+// deleted, ends the import instead of holding a worker and filling the staging area.
+func TestWebDownloadWatchdog(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(bytes.Repeat([]byte("x"), 4096))
+		w.(http.Flusher).Flush()
+		if r.URL.Path == "/stall" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		for { // endless
+			if _, err := w.Write(bytes.Repeat([]byte("y"), 64<<10)); err != nil {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}))
+	defer srv.Close()
+
+	t.Run("stalled source", func(t *testing.T) {
+		e := newEnv(t)
+		e.allowServer(srv)
+		e.importer.StallTimeout, e.importer.WatchEvery = 300*time.Millisecond, 50*time.Millisecond
+		id := e.createImage("raw")
+		if _, err := e.submit(glimpse.ImportRequest{ImageID: id, Method: glimpse.ImportWebDownload, URI: srv.URL + "/stall"}); err != nil {
+			t.Fatal(err)
+		}
+		done := e.runClaimed()
+		if done.Status != glimpse.TaskStatusFailure || !strings.Contains(done.Message, "no data received for 300ms") {
+			t.Fatalf("task %s: %q", done.Status, done.Message)
+		}
+		if img := e.image(id); img.Status != glimpse.ImageStatusQueued {
+			t.Errorf("image %s after a stalled download, want queued", img.Status)
+		}
+		if left := dirEntries(t, e.staging.Dir()); len(left) != 0 {
+			t.Errorf("staging area holds %v", left)
+		}
+	})
+
+	t.Run("image deleted", func(t *testing.T) {
+		e := newEnv(t)
+		e.allowServer(srv)
+		e.importer.WatchEvery = 50 * time.Millisecond
+		id := e.createImage("raw")
+		if _, err := e.submit(glimpse.ImportRequest{ImageID: id, Method: glimpse.ImportWebDownload, URI: srv.URL + "/endless"}); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			time.Sleep(300 * time.Millisecond)
+			if err := e.db.DeleteImage(ctx, id); err != nil {
+				t.Error(err)
+			}
+		}()
+		done := e.runClaimed()
+		if done.Status != glimpse.TaskStatusFailure || !strings.Contains(done.Message, "was deleted during the download") {
+			t.Fatalf("task %s: %q", done.Status, done.Message)
+		}
+		if left := dirEntries(t, e.staging.Dir()); len(left) != 0 {
+			t.Errorf("staging area holds %v", left)
+		}
+	})
+}
