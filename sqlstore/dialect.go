@@ -9,12 +9,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/glimpse-image/glimpse"
 )
 
 // dialect holds everything that differs between the SQL databases glimpse runs on:
@@ -25,9 +28,10 @@ import (
 //   - SQLite (modernc.org/sqlite): times are fixed-width UTC text, NULLs sort first; write
 //     transactions begin IMMEDIATE, so they run one at a time and need no row locks.
 //   - PostgreSQL (pgx through database/sql): $n placeholders, timestamptz, "FOR UPDATE",
-//     SQLSTATE 23505, explicit NULLS FIRST/LAST.
+//     SQLSTATE 23505, explicit NULLS FIRST/LAST; text holds no NUL byte (see canStore).
 //   - MySQL/MariaDB (go-sql-driver/mysql): "INSERT IGNORE", DATETIME(6) in UTC, "FOR
-//     UPDATE", error 1062, utf8mb4_bin columns, READ COMMITTED transactions. The driver DSN
+//     UPDATE", error 1062, utf8mb4 columns with a binary NO PAD collation (migration 6, see
+//     mysqlNoPadMigration), READ COMMITTED transactions. The driver DSN
 //     sets clientFoundRows=true: the store reads RowsAffected of an UPDATE as "rows matched"
 //     (ENOTFOUND when 0), which is what SQLite and PostgreSQL report.
 type dialect int
@@ -185,11 +189,46 @@ func (d dialect) isUniqueViolation(err error) bool {
 }
 
 // pgUniqueViolation is PostgreSQL's SQLSTATE unique_violation; mysqlDuplicateEntry is
-// MySQL's ER_DUP_ENTRY.
+// MySQL's ER_DUP_ENTRY. pgCharacterNotInRepertoire (a NUL byte or invalid UTF-8) and
+// mysqlTruncatedWrongValue ("Incorrect string value": invalid UTF-8; also "Incorrect
+// integer value" and the like) refuse a value the database cannot hold.
 const (
-	pgUniqueViolation   = "23505"
-	mysqlDuplicateEntry = 1062
+	pgUniqueViolation          = "23505"
+	mysqlDuplicateEntry        = 1062
+	pgCharacterNotInRepertoire = "22021"
+	mysqlTruncatedWrongValue   = 1366
+	mysqlDataTooLong           = 1406 // a value longer than its VARCHAR column (e.g. a property name)
 )
+
+// canStore reports whether the database can hold s: PostgreSQL holds neither a NUL byte
+// nor invalid UTF-8, MySQL (utf8mb4) no invalid UTF-8; SQLite holds any string.
+func (d dialect) canStore(s string) bool {
+	switch d {
+	case dialectPostgres:
+		return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+	case dialectMySQL:
+		return utf8.ValidString(s)
+	}
+	return true
+}
+
+// queryError returns err from the database, marked EINVALID when the database refused a
+// string it cannot hold (see canStore): that is the client's mistake, not an internal
+// error. Other errors are returned as they are.
+func (d dialect) queryError(err error) error {
+	var pe *pgconn.PgError
+	var me *mysql.MySQLError
+	switch {
+	case errors.As(err, &pe) && pe.Code == pgCharacterNotInRepertoire,
+		errors.As(err, &me) && me.Number == mysqlTruncatedWrongValue && strings.Contains(me.Message, "string value"):
+		invalid := glimpse.Errorf(glimpse.EINVALID, "Strings must be valid UTF-8 and contain no NUL character.")
+		return fmt.Errorf("%w: %w", invalid, err)
+	case errors.As(err, &me) && me.Number == mysqlDataTooLong:
+		invalid := glimpse.Errorf(glimpse.EINVALID, "A value is longer than the database allows: %s", me.Message)
+		return fmt.Errorf("%w: %w", invalid, err)
+	}
+	return err
+}
 
 // timeArg is the column value of t (UTC, microsecond precision): text on SQLite, a
 // time.Time elsewhere (timestamptz; DATETIME(6) written in the connection's UTC zone).

@@ -433,3 +433,39 @@ func testFindImagesKeysetPaging(t *testing.T, open opener) {
 		}
 	}
 }
+
+// testFindImagesDeletedMarker pages from a deleted image: an admin may, as in Glance (whose
+// marker lookup sees deleted rows when context.can_see_deleted), and continues after it;
+// anyone else is refused.
+func testFindImagesDeletedMarker(t *testing.T, open opener) {
+	db := open(t)
+	c := useClock(db, t0)
+	var all []*glimpse.Image
+	for i, name := range []string{"a", "b", "c", "d"} {
+		c.Set(t0.Add(time.Duration(i) * time.Second))
+		all = append(all, mustCreateImage(t, db, &glimpse.Image{Name: ptr(name), Owner: "owner",
+			Visibility: glimpse.ImageVisibilityPublic}))
+	}
+	must(t, db.DeleteImage(ctx, all[2].ID))
+	admin := &glimpse.Viewer{ProjectID: "admin-project", Admin: true}
+	for _, tc := range []struct {
+		f    glimpse.ImageFilter
+		want []string
+	}{
+		{glimpse.ImageFilter{Viewer: admin, Marker: all[2].ID}, []string{all[1].ID, all[0].ID}},
+		{glimpse.ImageFilter{Viewer: admin, Marker: all[2].ID, Limit: 1}, []string{all[1].ID}},
+		{glimpse.ImageFilter{Viewer: admin, Marker: all[2].ID, Sort: []glimpse.SortKey{{Field: "name"}}}, []string{all[3].ID}},
+		{glimpse.ImageFilter{Viewer: admin, Marker: all[2].ID, Visibility: "all",
+			Conditions: []glimpse.Condition{{Field: "name", Op: glimpse.OpNeq, Values: []string{"a"}}}}, []string{all[1].ID}},
+	} {
+		page, err := db.FindImages(ctx, tc.f)
+		must(t, err)
+		if got := ids(page); !slices.Equal(got, tc.want) {
+			t.Errorf("%+v: %q, want %q", tc.f, got, tc.want)
+		}
+	}
+	for _, v := range []*glimpse.Viewer{{ProjectID: "owner"}, {ProjectID: "other"}, nil} {
+		_, err := db.FindImages(ctx, glimpse.ImageFilter{Viewer: v, Marker: all[2].ID})
+		wantError(t, err, glimpse.EINVALID, "No image found with ID "+all[2].ID)
+	}
+}

@@ -268,6 +268,9 @@ func (db *DB) DeleteImage(ctx context.Context, id string) error {
 	}
 	defer tx.Rollback()
 
+	if !tx.d.canStore(id) {
+		return imageNotFound(id) // and not EINVALID: the answer of a database that holds any id
+	}
 	n, err := tx.execAffected(ctx, "UPDATE images SET status = ?, deleted_at = ?, updated_at = ? WHERE id = ? AND status <> ?",
 		glimpse.ImageStatusDeleted, tx.d.timeArg(tx.now), tx.d.timeArg(tx.now), id, glimpse.ImageStatusDeleted)
 	if err != nil {
@@ -383,7 +386,7 @@ func eachRow(ctx context.Context, tx *tx, q string, args []any, fn func(*sql.Row
 			return err
 		}
 	}
-	return rows.Err()
+	return tx.d.queryError(rows.Err())
 }
 
 // uniqueTags returns tags without repeats, first occurrence first.

@@ -81,9 +81,11 @@ func (b *sqlBuilder) whereSQL() string {
 //
 // Pagination is by keyset: rows strictly after Marker in sort order, with NULLs ordered
 // before every value (first ascending, last descending). Limit 0 means no limit.
-// Errors: EINVALID for an unknown field, operator, value, visibility or member status, and
-// "No image found with ID <marker>" for a marker that is unknown, deleted or not visible
-// to the viewer.
+// Errors: EINVALID for an unknown field, operator, value, visibility or member status, for
+// a string the database cannot hold (a NUL byte on PostgreSQL, invalid UTF-8 on PostgreSQL
+// and MySQL), and "No image found with ID <marker>" for a marker that is unknown, not
+// visible to the viewer, or deleted (an admin viewer may page from a deleted image, as in
+// Glance).
 func (db *DB) FindImages(ctx context.Context, f glimpse.ImageFilter) ([]*glimpse.Image, error) {
 	tx, err := db.beginTx(ctx, false)
 	if err != nil {
@@ -325,11 +327,16 @@ func orderBy(d dialect, keys []glimpse.SortKey) string {
 }
 
 // addMarker loads the sort-key values of the marker image (which the viewer must be able
-// to list, whatever the other filters) and restricts the rows to those strictly after it.
+// to list, whatever the other filters, or, for an admin viewer, a deleted image) and
+// restricts the rows to those strictly after it.
 func addMarker(ctx context.Context, tx *tx, b *sqlBuilder, f glimpse.ImageFilter, keys []glimpse.SortKey) error {
 	var mb sqlBuilder
 	mb.add("i.id = ?", f.Marker)
-	mb.add("i.status <> ?", glimpse.ImageStatusDeleted)
+	// An admin may page from a deleted image: Glance's marker lookup sees deleted rows when
+	// the context can see deleted images (context.can_see_deleted, which is is_admin).
+	if f.Viewer == nil || !f.Viewer.Admin {
+		mb.add("i.status <> ?", glimpse.ImageStatusDeleted)
+	}
 	scoped := f
 	scoped.MemberStatus = glimpse.MemberStatusAll
 	if err := addScope(&mb, scoped); err != nil {

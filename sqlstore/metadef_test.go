@@ -25,6 +25,7 @@ func runMetadefSuite(t *testing.T, open opener) {
 		{"Tags", testMetadefTags},
 		{"Associations", testMetadefAssociations},
 		{"Seed", testMetadefSeed},
+		{"TrailingSpaces", testMetadefTrailingSpaces},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
@@ -352,4 +353,21 @@ func testMetadefSeed(t *testing.T, open opener) {
 	}
 	_, err = db.FindNamespace(ctx, "OS::Seeded")
 	wantMetadefErr(t, err, glimpse.ENOTFOUND, "")
+}
+
+// testMetadefTrailingSpaces checks that names differing only by trailing spaces are
+// distinct (MySQL's PAD SPACE collations would make them collide).
+func testMetadefTrailingSpaces(t *testing.T, open opener) {
+	db, ctx := open(t), context.Background()
+	for _, name := range []string{"n", "n "} {
+		mustMetadef(t, db.CreateNamespace(ctx, &glimpse.MetadefNamespace{Namespace: name, Visibility: "public", Owner: "p"}, nil))
+	}
+	if ns, err := db.FindNamespace(ctx, "n "); err != nil || ns.Namespace != "n " {
+		t.Fatalf("FindNamespace(n ) = %+v, %v", ns, err)
+	}
+	_, err := db.CreateTags(ctx, "n", []string{"a ", "a"}, false)
+	mustMetadef(t, err)
+	if tg, err := db.FindTag(ctx, "n", "a "); err != nil || tg.Name != "a " {
+		t.Fatalf("FindTag(a ) = %+v, %v", tg, err)
+	}
 }

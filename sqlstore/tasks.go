@@ -222,6 +222,9 @@ func (db *DB) FindExpiredTasks(ctx context.Context) ([]*glimpse.Task, error) {
 }
 
 func findTask(ctx context.Context, tx *tx, id string, lock bool) (*glimpse.Task, error) {
+	if !tx.d.canStore(id) {
+		return nil, taskNotFound(id) // as queryRow does for other lookups
+	}
 	q := "SELECT " + taskColumns + " FROM tasks WHERE id = ?"
 	if lock {
 		q += tx.d.forUpdate()
@@ -235,7 +238,7 @@ func findTask(ctx context.Context, tx *tx, id string, lock bool) (*glimpse.Task,
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("select task: %w", err)
 		}
-		return nil, glimpse.Errorf(glimpse.ENOTFOUND, "Task with identifier %s not found", id)
+		return nil, taskNotFound(id)
 	}
 	t, err := scanTask(rows)
 	if err != nil {
@@ -297,4 +300,8 @@ func scanTask(rows *sql.Rows) (*glimpse.Task, error) {
 		}
 	}
 	return &t, nil
+}
+
+func taskNotFound(id string) error {
+	return glimpse.Errorf(glimpse.ENOTFOUND, "Task with identifier %s not found", id)
 }

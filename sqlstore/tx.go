@@ -26,16 +26,43 @@ func (db *DB) beginTx(ctx context.Context, write bool) (*tx, error) {
 	return &tx{Tx: t, d: db.dialect, now: truncTime(db.now())}, nil
 }
 
+// exec runs a statement. Errors: EINVALID (wrapping the database's error) for a string
+// argument the database cannot hold (see dialect.queryError); others as they are.
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.ExecContext(ctx, t.d.rebind(q), args...)
+	res, err := t.ExecContext(ctx, t.d.rebind(q), args...)
+	return res, t.d.queryError(err)
 }
 
+// query runs a query. Errors: as exec's.
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.QueryContext(ctx, t.d.rebind(q), args...)
+	rows, err := t.QueryContext(ctx, t.d.rebind(q), args...)
+	return rows, t.d.queryError(err)
 }
 
-func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.QueryRowContext(ctx, t.d.rebind(q), args...)
+// queryRow runs a lookup: a query for at most one row that compares its string arguments
+// by equality. When one of them is a string the database cannot hold (see canStore), no
+// row can match: the query is not run and Scan reports sql.ErrNoRows, which is SQLite's
+// answer too. Scan's other errors are as exec's.
+func (t *tx) queryRow(ctx context.Context, q string, args ...any) rowScanner {
+	for _, a := range args {
+		if s, ok := a.(string); ok && !t.d.canStore(s) {
+			return row{d: t.d}
+		}
+	}
+	return row{t.QueryRowContext(ctx, t.d.rebind(q), args...), t.d}
+}
+
+// row is the result of queryRow; a nil Row is a lookup that found nothing.
+type row struct {
+	*sql.Row
+	d dialect
+}
+
+func (r row) Scan(dest ...any) error {
+	if r.Row == nil {
+		return sql.ErrNoRows
+	}
+	return r.d.queryError(r.Row.Scan(dest...))
 }
 
 // commit commits the transaction.

@@ -26,6 +26,9 @@ func (db *DB) ImageUsage(ctx context.Context, owner string) (*glimpse.ImageUsage
 	}
 	defer tx.Rollback()
 	u := &glimpse.ImageUsage{}
+	if !tx.d.canStore(owner) {
+		return u, nil // it owns nothing (and queryRow would find no row, not zeros)
+	}
 	queries := []struct {
 		dst *int64
 		q   string
