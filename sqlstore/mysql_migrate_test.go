@@ -33,10 +33,10 @@ func TestMySQLMigrateNoPad(t *testing.T) {
 		_, err := sqldb.ExecContext(ctx, q)
 		must(t, err)
 	}
-	foreignKeys := func() []string {
+	// column returns the one text column of every row of q.
+	column := func(q string) []string {
 		var out []string
-		rows, err := sqldb.QueryContext(ctx, `SELECT CONCAT(table_name, ' ', constraint_name, ' ', referenced_table_name, ' ', delete_rule)
-			FROM information_schema.referential_constraints WHERE constraint_schema = DATABASE() ORDER BY 1`)
+		rows, err := sqldb.QueryContext(ctx, q)
 		must(t, err)
 		defer rows.Close()
 		for rows.Next() {
@@ -47,23 +47,17 @@ func TestMySQLMigrateNoPad(t *testing.T) {
 		must(t, rows.Err())
 		return out
 	}
+	foreignKeys := func() []string {
+		return column(`SELECT CONCAT(table_name, ' ', constraint_name, ' ', referenced_table_name, ' ', delete_rule)
+			FROM information_schema.referential_constraints WHERE constraint_schema = DATABASE() ORDER BY 1`)
+	}
 	// collations returns the collations of the text columns and tables (goose's aside).
 	collations := func() []string {
-		var out []string
-		rows, err := sqldb.QueryContext(ctx, `SELECT DISTINCT collation_name FROM information_schema.columns
+		return column(`SELECT DISTINCT collation_name FROM information_schema.columns
 			WHERE table_schema = DATABASE() AND table_name <> 'goose_db_version' AND collation_name IS NOT NULL
 			UNION SELECT table_collation FROM information_schema.tables
 			WHERE table_schema = DATABASE() AND table_name <> 'goose_db_version'
 			UNION SELECT default_collation_name FROM information_schema.schemata WHERE schema_name = DATABASE()`)
-		must(t, err)
-		defer rows.Close()
-		for rows.Next() {
-			var s string
-			must(t, rows.Scan(&s))
-			out = append(out, s)
-		}
-		must(t, rows.Err())
-		return out
 	}
 	fks := foreignKeys()
 	if len(fks) == 0 {
