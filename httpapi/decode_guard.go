@@ -16,14 +16,14 @@ import (
 const undecodableMessage = "Error decoding your request. Either the URL or the request body contained " +
 	"characters that could not be decoded by Glance"
 
-// rejectUndecodable answers 400 (the error undecodable returns) to a request whose path,
-// query string or JSON body holds invalid UTF-8 or a NUL character, before any handler
-// sees it.
+// rejectUndecodable answers 400 to a request whose path, query string or JSON body holds
+// invalid UTF-8 or a NUL character, before any handler sees it: the error malformed
+// returns for a JSON body that is not UTF-8, the one undecodable returns otherwise.
 // Glance refuses invalid UTF-8 the same way; NUL is refused too because PostgreSQL cannot
 // store it, and a value one database keeps and another refuses would make the backends
 // disagree. JSON bodies up to maxJSONBody are read here and handed on from memory; larger
 // ones pass through untouched (their handlers answer 413), and image data is never read.
-func rejectUndecodable(h http.Handler, writeError errorWriter, undecodable func() error) http.Handler {
+func rejectUndecodable(h http.Handler, writeError errorWriter, undecodable, malformed func() error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !cleanString(r.URL.Path) || !decodableQuery(r.URL.RawQuery) {
 			writeError(w, r, undecodable())
@@ -33,6 +33,10 @@ func rejectUndecodable(h http.Handler, writeError errorWriter, undecodable func(
 			body, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
 			if err != nil {
 				writeError(w, r, undecodable())
+				return
+			}
+			if len(body) <= maxJSONBody && !utf8.Valid(body) {
+				writeError(w, r, malformed()) // as Glance's JSON decoder refuses it
 				return
 			}
 			if len(body) <= maxJSONBody && !decodableJSON(body) {

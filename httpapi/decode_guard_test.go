@@ -22,7 +22,6 @@ func TestUndecodableInput(t *testing.T) {
 		{"GET", "/v2/images/%ff", ""},
 		{"POST", "/v2/images", `{"name":"a\u0000b"}`},
 		{"POST", "/v2/images", `{"os_distro":"x\u0000"}`},
-		{"POST", "/v2/images", "{\"name\":\"a\xffb\"}"},
 		{"PATCH", "/v2/images/" + id, `[{"op":"add","path":"/k","value":"\u0000"}]`},
 		{"PUT", "/v2/images/" + id + "/tags/x%00", ""},
 	} {
@@ -33,6 +32,9 @@ func TestUndecodableInput(t *testing.T) {
 		r := e.do("admin", c.method, c.path, c.body, ct)
 		expectMessage(t, r, http.StatusBadRequest, undecodableMessage)
 	}
+	// A JSON body that is not UTF-8 is malformed JSON, as Glance's decoder says.
+	r := e.do("admin", "POST", "/v2/images", "{\"name\":\"a\xffb\"}", "Content-Type: application/json")
+	expectMessage(t, r, http.StatusBadRequest, "Malformed JSON in request body.")
 	// Binary image data holds NUL bytes and invalid UTF-8, and is stored as sent.
 	data := "\x00\xff\xfe binary \x00"
 	e.upload("admin", id, data)
@@ -43,15 +45,15 @@ func TestUndecodableInput(t *testing.T) {
 	// The identity API: a NUL in a user name needs no token to be sent.
 	ids := httptest.NewServer(e.server.IdentityHandler())
 	defer ids.Close()
-	r, err := http.Post(ids.URL+"/v3/auth/tokens", "application/json", strings.NewReader(
+	resp, err := http.Post(ids.URL+"/v3/auth/tokens", "application/json", strings.NewReader(
 		`{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"ad\u0000min","domain":{"id":"default"},"password":"x"}}}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(r.Body)
-	r.Body.Close()
-	if r.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), `"code":400`) {
-		t.Errorf("identity token with a NUL user name: %d %s", r.StatusCode, body)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), `"code":400`) {
+		t.Errorf("identity token with a NUL user name: %d %s", resp.StatusCode, body)
 	}
 }
 
@@ -67,10 +69,14 @@ func TestFourByteUnicode(t *testing.T) {
 		r := e.do("admin", "POST", "/v2/images", body, "Content-Type: application/json", "Accept: application/json")
 		expectMessage(t, r, http.StatusBadRequest, msg)
 	}
+	r := e.do("admin", "POST", "/v2/images", `{"name":"a","tags":["😀"]}`, "Content-Type: application/json", "Accept: application/json")
+	expectMessage(t, r, http.StatusBadRequest, "Param values can't contain 4 byte unicode.")
 	id := e.createImage("admin", `{"name":"ok"}`)
 	expectMessage(t, e.patch("admin", id, `[{"op":"replace","path":"/name","value":"😀"}]`), http.StatusBadRequest,
 		"Name can't contain 4 byte unicode characters.")
-	r := e.do("admin", "PUT", "/v2/images/"+id+"/tags/%F0%9F%98%80", "", "Accept: application/json")
+	expectMessage(t, e.patch("admin", id, `[{"op":"replace","path":"/tags","value":["😀"]}]`), http.StatusBadRequest,
+		"Param values can't contain 4 byte unicode.")
+	r = e.do("admin", "PUT", "/v2/images/"+id+"/tags/%F0%9F%98%80", "", "Accept: application/json")
 	expectMessage(t, r, http.StatusBadRequest, "Could not update image: Param values can't contain 4 byte unicode.")
 }
 

@@ -61,16 +61,19 @@ type Server struct {
 func (s *Server) ImageHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.routeImageAPI(mux)
-	return s.common(mux, s.writeImageError, func() error { return errExplained(http.StatusBadRequest, "%s", undecodableMessage) })
+	return s.common(mux, s.writeImageError,
+		func() error { return errExplained(http.StatusBadRequest, "%s", undecodableMessage) },
+		func() error { return errExplained(http.StatusBadRequest, "Malformed JSON in request body.") })
 }
 
 // IdentityHandler returns the handler of the identity API (port 5000).
 func (s *Server) IdentityHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.routeIdentityAPI(mux)
-	return s.common(mux, s.writeIdentityError, func() error {
+	invalid := func() error {
 		return glimpse.Errorf(glimpse.EINVALID, "Expecting to find valid JSON in request body. %s", invalidSuffix)
-	})
+	}
+	return s.common(mux, s.writeIdentityError, invalid, invalid)
 }
 
 // errorWriter writes err in the body format of one API.
@@ -85,8 +88,8 @@ func (s *Server) logger() *slog.Logger {
 
 // common wraps h with the middleware every request passes: recover, request id, access
 // log, and the refusal of undecodable input (rejectUndecodable).
-func (s *Server) common(h http.Handler, writeError errorWriter, undecodable func() error) http.Handler {
-	return s.recoverPanics(s.accessLog(withRequestID(rejectUndecodable(h, writeError, undecodable))), writeError)
+func (s *Server) common(h http.Handler, writeError errorWriter, undecodable, malformed func() error) http.Handler {
+	return s.recoverPanics(s.accessLog(withRequestID(rejectUndecodable(h, writeError, undecodable, malformed))), writeError)
 }
 
 type requestIDKey struct{}

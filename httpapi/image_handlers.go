@@ -49,7 +49,7 @@ func (s *Server) handleImageUpdate(w http.ResponseWriter, r *http.Request) error
 	// each change is checked against the policies as Glance does (imagePatchPolicy).
 	if len(ops) > 0 {
 		pol := imagePatchPolicy{s, p}
-		locs := &locationPatch{show: s.ShowMultipleLocations, external: s.External, ctx: r.Context()}
+		locs := &locationPatch{show: s.ShowMultipleLocations, external: s.External, ctx: r.Context(), maxSize: s.maxImageSize()}
 		// New external locations are sized before the transaction, and only for a caller
 		// who may set locations (no request to another server on a refused PATCH).
 		if locs.show && s.enforceImage(p, "get_image", img) == nil && pol.locations(img, false) == nil {

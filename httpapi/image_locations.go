@@ -69,6 +69,14 @@ func (s *Server) viewImage(p *glimpse.Principal, img *glimpse.Image) pyObject {
 	return imageView(img, extra, len(locs) > 0)
 }
 
+// maxImageSize is the image size cap in bytes: MaxImageSize, or Glance's default 1 TiB.
+func (s *Server) maxImageSize() int64 {
+	if s.MaxImageSize > 0 {
+		return s.MaxImageSize
+	}
+	return 1 << 40
+}
+
 // locationPatch carries what the location operations of one PATCH need: whether
 // locations are shown at all, the sizes of new external URLs (fetched before the store
 // transaction, so no row stays locked during a request to another server), and the
@@ -77,6 +85,7 @@ type locationPatch struct {
 	show     bool
 	external ExternalLocations
 	ctx      context.Context
+	maxSize  int64 // the image size cap in bytes; a larger external image is refused
 
 	mu      sync.Mutex
 	sizes   map[string]sizeResult
@@ -119,7 +128,14 @@ func (lp *locationPatch) size(u string) (int64, error) {
 	}
 	r := sizeResult{err: errExplained(http.StatusBadRequest, "Invalid location")}
 	if lp.external != nil && lp.external.Check(u) == nil {
-		if n, err := lp.external.Stat(lp.ctx, u); err == nil && n > 0 {
+		n, err := lp.external.Stat(lp.ctx, u)
+		switch {
+		case err != nil || n <= 0:
+		case lp.maxSize > 0 && n > lp.maxSize:
+			// Glance has no such check, but its image_size_cap bounds uploads, and an
+			// unbounded size would let one location push a project's usage past any sum.
+			r.err = errExplained(http.StatusBadRequest, "Invalid location: the image at %s (%d bytes) is larger than the image size cap (%d bytes).", u, n, lp.maxSize)
+		default:
 			r = sizeResult{size: n}
 		}
 	}
@@ -224,6 +240,9 @@ func (lp *locationPatch) add(img *glimpse.Image, pos string, value any) error {
 	if err != nil {
 		return err
 	}
+	if err := checkLocation4Byte(loc.url, loc.metadata); err != nil {
+		return err
+	}
 	validation, err := checkValidationData(img, []newLocation{loc})
 	if err != nil {
 		return err
@@ -261,6 +280,9 @@ func (lp *locationPatch) replace(img *glimpse.Image, value any) error {
 	for _, v := range values {
 		loc, err := parseNewLocation(v)
 		if err != nil {
+			return err
+		}
+		if err := checkLocation4Byte(loc.url, loc.metadata); err != nil {
 			return err
 		}
 		news = append(news, loc)

@@ -90,6 +90,19 @@ func TestExternalLocations(t *testing.T) {
 	expectMessage(t, r, http.StatusBadRequest, "The image metadata key n has an invalid type of int. Only dict, list, and unicode are supported.")
 	r = e.patch("demo", id, `[{"op":"add","path":"/locations/x","value":{"url":"`+ext+`/image","metadata":{}}}]`)
 	expectMessage(t, r, http.StatusBadRequest, "Invalid position for adding a location.")
+	// Glance's image_location_add refuses 4-byte characters (no_4byte_params).
+	for value, msg := range map[string]string{
+		`{"url":"` + ext + `/image?😀","metadata":{}}`:         "Url can't contain 4 byte unicode characters.",
+		`{"url":"` + ext + `/image","metadata":{"😀":"v"}}`:    "Property names can't contain 4 byte unicode.",
+		`{"url":"` + ext + `/image","metadata":{"os_k":"😀"}}`: "Os_K can't contain 4 byte unicode characters.",
+	} {
+		expectMessage(t, e.patch("demo", id, `[{"op":"add","path":"/locations/-","value":`+value+`}]`), http.StatusBadRequest, msg)
+	}
+	// An external image larger than the image size cap is refused.
+	e.server.MaxImageSize = int64(len(externalData)) - 1
+	r = e.patch("demo", id, `[{"op":"add","path":"/locations/-","value":{"url":"`+ext+`/image","metadata":{}}}]`)
+	expectMessage(t, r, http.StatusBadRequest, "is larger than the image size cap")
+	e.server.MaxImageSize = 0
 
 	// The first location makes the queued image active, with its size and the
 	// validation data as checksum and multihash.

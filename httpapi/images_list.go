@@ -401,7 +401,9 @@ func (s *Server) handleImageList(w http.ResponseWriter, r *http.Request) error {
 	}
 	q.Filter.Viewer = s.viewer(p)
 	q.Filter.Limit = q.Limit
-	if q.Filter.Marker != "" {
+	// The marker must be an image the caller can see (400 otherwise). An admin sees every
+	// image, deleted ones included (Glance's can_see_deleted): the store checks that marker.
+	if q.Filter.Marker != "" && !s.isAdmin(p) {
 		img, err := s.findVisibleImage(r.Context(), p, q.Filter.Marker)
 		if err != nil {
 			return err

@@ -278,3 +278,19 @@ func TestImageListIntegerFilters(t *testing.T) {
 		expectNames(t, query, names, want...)
 	}
 }
+
+// TestImageListDeletedMarker: an admin may page on from an image deleted between two pages
+// (Glance's marker lookup sees deleted rows for admins); anyone else gets 400, as does an
+// unknown marker.
+func TestImageListDeletedMarker(t *testing.T) {
+	e := newImageEnv(t)
+	e.createImage("demo", `{"name":"older"}`)
+	gone := e.createImage("demo", `{"name":"gone"}`)
+	mustStatus(t, e.do("demo", "DELETE", "/v2/images/"+gone, ""), http.StatusNoContent)
+	names, _ := e.listNames("admin", "?marker="+gone)
+	expectNames(t, "?marker=<deleted> as admin", names, "older")
+	for _, c := range []struct{ user, marker string }{{"demo", gone}, {"admin", "00000000-0000-0000-0000-000000000000"}} {
+		r := e.do(c.user, "GET", "/v2/images?marker="+c.marker, "", "Accept: application/json")
+		expectMessage(t, r, http.StatusBadRequest, "No image found with ID "+c.marker)
+	}
+}

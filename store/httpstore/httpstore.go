@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/glimpse-image/glimpse"
 	"github.com/glimpse-image/glimpse/urlfilter"
@@ -30,7 +31,13 @@ var ErrReadOnly = errors.New("httpstore: external locations are read-only")
 type Store struct {
 	filter *urlfilter.Filter
 	client *http.Client
+	// IdleTimeout ends a read of an external location that gets no data for that long
+	// (0: DefaultIdleTimeout), so that a stalled server cannot hold a download open.
+	IdleTimeout time.Duration
 }
+
+// DefaultIdleTimeout is Store.IdleTimeout's default.
+const DefaultIdleTimeout = 60 * time.Second
 
 var _ glimpse.Store = (*Store)(nil)
 
@@ -102,10 +109,17 @@ func (s *Store) Open(ctx context.Context, rawURL string, offset, length int64) (
 			rangeHeader += strconv.FormatInt(offset+length-1, 10)
 		}
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	resp, err := s.do(ctx, http.MethodGet, rawURL, rangeHeader)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
+	idle := s.IdleTimeout
+	if idle <= 0 {
+		idle = DefaultIdleTimeout
+	}
+	resp.Body = &idleBody{ReadCloser: resp.Body, idle: idle, timer: time.AfterFunc(idle, cancel), cancel: cancel}
 	var body io.Reader = resp.Body
 	if rangeHeader != "" && resp.StatusCode == http.StatusOK {
 		if _, err := io.CopyN(io.Discard, resp.Body, offset); err != nil {
@@ -154,4 +168,26 @@ func redact(rawURL string) string {
 type readCloser struct {
 	io.Reader
 	io.Closer
+}
+
+// idleBody cancels its request when no data arrives for idle.
+type idleBody struct {
+	io.ReadCloser
+	idle   time.Duration
+	timer  *time.Timer
+	cancel context.CancelFunc
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.timer.Reset(b.idle)
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	b.timer.Stop()
+	b.cancel()
+	return b.ReadCloser.Close()
 }

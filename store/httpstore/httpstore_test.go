@@ -101,3 +101,36 @@ func TestFilterAndSchemes(t *testing.T) {
 		t.Errorf("Put: %v, want ErrReadOnly", err)
 	}
 }
+
+// TestStalledServer: a read that gets no data for IdleTimeout fails instead of hanging.
+func TestStalledServer(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		w.Write([]byte("ten bytes."))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	u, _ := url.Parse(srv.URL)
+	port, _ := strconv.Atoi(u.Port())
+	st := New(&urlfilter.Filter{AllowedSchemes: []string{"http"}, AllowedPorts: []int{port}, AllowedHosts: []string{"127.0.0.1"}})
+	st.IdleTimeout = 200 * time.Millisecond
+	rc, err := st.Open(context.Background(), srv.URL+"/image", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	start := time.Now()
+	got, err := io.ReadAll(rc)
+	if err == nil || string(got) != "ten bytes." {
+		t.Fatalf("read %q, %v; want the first ten bytes and an error", got, err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("the stalled read took %s", waited)
+	}
+}
