@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -394,14 +395,17 @@ func locationPosition(pos string, n int, allowEnd bool) (int, bool) {
 	return i, true
 }
 
+// sameMetadata compares meta with l's metadata as the API shows it (with "store").
+// Both hold only strings, lists and objects (checkLocationMetadata).
 func sameMetadata(l glimpse.Location, meta map[string]any) bool {
-	return fmt.Sprint(locationView(l)[1].Value) == fmt.Sprint(meta)
+	return reflect.DeepEqual(locationView(l)[1].Value, meta)
 }
 
+// countLocations counts the locations of locs with l's URL and metadata.
 func countLocations(locs []glimpse.Location, l glimpse.Location) int {
 	n := 0
 	for _, x := range locs {
-		if x.URL == l.URL && fmt.Sprint(x.Metadata) == fmt.Sprint(l.Metadata) {
+		if x.URL == l.URL && sameMetadata(x, locationView(l)[1].Value.(map[string]any)) {
 			n++
 		}
 	}
