@@ -16,6 +16,7 @@ const (
 	EGONE             = "gone"              // 410: the object was deleted while the request worked on it
 	ETOOLARGE         = "too_large"         // 413: the body exceeds a size limit or quota
 	EUNSUPPORTEDMEDIA = "unsupported_media" // 415: wrong Content-Type
+	ENOTIMPLEMENTED   = "not_implemented"   // 501: a feature of the API glimpse does not offer
 	EUNAVAILABLE      = "unavailable"       // 503: a backend cannot be reached
 	EINTERNAL         = "internal"          // 500: a bug or an unexpected backend failure
 )

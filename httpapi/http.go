@@ -180,6 +180,8 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case glimpse.EUNSUPPORTEDMEDIA:
 		return http.StatusUnsupportedMediaType
+	case glimpse.ENOTIMPLEMENTED:
+		return http.StatusNotImplemented
 	case glimpse.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	}

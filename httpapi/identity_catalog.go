@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"net/http"
+	"regexp"
+	"unicode/utf8"
 
 	"github.com/glimpse-image/glimpse"
 )
@@ -350,6 +352,9 @@ func (s *Server) handleEndpointCreate(w http.ResponseWriter, r *http.Request) er
 	case !validInterface(*b.Interface):
 		return glimpse.Errorf(glimpse.EINVALID, "Invalid input for field 'interface': '%s' does not match '^(?:admin|internal|public)$'. %s", *b.Interface, invalidSuffix)
 	}
+	if err := checkEndpointURL(*b.URL); err != nil {
+		return err
+	}
 	e := &glimpse.Endpoint{ID: newIdentityID(), ServiceID: *b.ServiceID, Interface: *b.Interface, URL: *b.URL, Enabled: true}
 	if b.RegionID != nil {
 		e.RegionID = *b.RegionID
@@ -360,11 +365,11 @@ func (s *Server) handleEndpointCreate(w http.ResponseWriter, r *http.Request) er
 		e.Enabled = *b.Enabled
 	}
 	if _, err := s.Identity.FindServiceByID(r.Context(), e.ServiceID); err != nil {
-		return notFound(err, "service", e.ServiceID)
+		return missingReference(err, "service_id", "service")
 	}
 	if e.RegionID != "" {
 		if _, err := s.Identity.FindRegionByID(r.Context(), e.RegionID); err != nil {
-			return notFound(err, "region", e.RegionID)
+			return missingReference(err, "region_id", "region")
 		}
 	}
 	if err := s.Identity.CreateEndpoint(r.Context(), e); err != nil {
@@ -407,7 +412,7 @@ func (s *Server) handleEndpointUpdate(w http.ResponseWriter, r *http.Request) er
 	b := body.Endpoint
 	if b.ServiceID != nil {
 		if _, err := s.Identity.FindServiceByID(r.Context(), *b.ServiceID); err != nil {
-			return notFound(err, "service", *b.ServiceID)
+			return missingReference(err, "service_id", "service")
 		}
 		e.ServiceID = *b.ServiceID
 	}
@@ -418,12 +423,15 @@ func (s *Server) handleEndpointUpdate(w http.ResponseWriter, r *http.Request) er
 		e.Interface = *b.Interface
 	}
 	if b.URL != nil {
+		if err := checkEndpointURL(*b.URL); err != nil {
+			return err
+		}
 		e.URL = *b.URL
 	}
 	if b.RegionID != nil {
 		if *b.RegionID != "" {
 			if _, err := s.Identity.FindRegionByID(r.Context(), *b.RegionID); err != nil {
-				return notFound(err, "region", *b.RegionID)
+				return missingReference(err, "region_id", "region")
 			}
 		}
 		e.RegionID = *b.RegionID
@@ -448,4 +456,33 @@ func (s *Server) handleEndpointDelete(w http.ResponseWriter, r *http.Request) er
 	}
 	writeNoBody(w, http.StatusNoContent)
 	return nil
+}
+
+// endpointURLPattern is Keystone's schema pattern for an endpoint URL: a scheme and more.
+var endpointURLPattern = regexp.MustCompile(`^[a-zA-Z0-9+.-]+:.+`)
+
+// checkEndpointURL is Keystone's schema check of an endpoint URL (its catalog schema:
+// at most 225 characters, matching endpointURLPattern); 400 with jsonschema's message.
+func checkEndpointURL(url string) error {
+	var problem, keyword string
+	switch {
+	case utf8.RuneCountInString(url) > 225:
+		problem, keyword = pyStrRepr(url)+" is too long", "maxLength"
+	case !endpointURLPattern.MatchString(url):
+		problem, keyword = pyStrRepr(url)+" does not match "+pyStrRepr(endpointURLPattern.String()), "pattern"
+	default:
+		return nil
+	}
+	schema := map[string]any{"maxLength": 225, "minLength": 0, "pattern": endpointURLPattern.String(), "type": "string"}
+	return glimpse.Errorf(glimpse.EINVALID, "Invalid input for field 'url': %s\n\nFailed validating %s in schema['properties']['url']:\n%s\n\nOn instance['url']:\n    %s",
+		problem, pyStrRepr(keyword), indentLines(pyPformat(schema, 72), "    "), pyStrRepr(url))
+}
+
+// missingReference is Keystone's 400 for an endpoint that names a service or region that
+// does not exist; other errors pass through.
+func missingReference(err error, field, table string) error {
+	if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
+		return glimpse.Errorf(glimpse.EINVALID, "Expecting to find endpoint %s in %s table. %s", field, table, invalidSuffix)
+	}
+	return err
 }

@@ -109,7 +109,11 @@ func TestProjectsUsersGrants(t *testing.T) {
 	expectIdentity(t, "wrong original password", e.do("POST", "/v3/users/"+uid+"/password", u1, `{"user":{"password":"pw3","original_password":"bad"}}`), http.StatusUnauthorized, bodyAuthRequired)
 	expectIdentity(t, "self password change", e.do("POST", "/v3/users/"+uid+"/password", u1, `{"user":{"password":"pw3","original_password":"pw2"}}`), http.StatusNoContent, "")
 	expectIdentity(t, "token after self password change", e.do("GET", "/v3/auth/catalog", u1, ""), http.StatusUnauthorized, bodyAuthRequired)
-	u1 = e.token("u1", "pw3", "p1")
+	// As in Keystone, the original password is the proof: no token is needed (an expired
+	// password can be changed), and an unknown user is the same 401 as a wrong password.
+	expectIdentity(t, "password change without a token", e.do("POST", "/v3/users/"+uid+"/password", "", `{"user":{"password":"pw4","original_password":"pw3"}}`), http.StatusNoContent, "")
+	expectIdentity(t, "unknown user's password change", e.do("POST", "/v3/users/nope/password", "", `{"user":{"password":"x","original_password":"y"}}`), http.StatusUnauthorized, bodyAuthRequired)
+	u1 = e.token("u1", "pw4", "p1")
 
 	// Removing the grant revokes u1's tokens on p1.
 	expectIdentity(t, "revoke grant", e.do("DELETE", grant, e.admin, ""), http.StatusNoContent, "")
@@ -119,7 +123,7 @@ func TestProjectsUsersGrants(t *testing.T) {
 
 	// Deleting the project revokes tokens scoped to it; deleting the user too.
 	expectIdentity(t, "grant back", e.do("PUT", grant, e.admin, ""), http.StatusNoContent, "")
-	u1 = e.token("u1", "pw3", "p1")
+	u1 = e.token("u1", "pw4", "p1")
 	expectIdentity(t, "delete project", e.do("DELETE", "/v3/projects/"+pid, e.admin, ""), http.StatusNoContent, "")
 	expectIdentity(t, "token of a deleted project", e.do("GET", "/v3/auth/tokens", e.admin, "", "X-Subject-Token", u1), http.StatusNotFound, bodyInvalidToken)
 	expectIdentity(t, "delete project again", e.do("DELETE", "/v3/projects/"+pid, e.admin, ""), http.StatusNotFound, "")
@@ -159,7 +163,13 @@ func TestCatalogResources(t *testing.T) {
 	expectIdentity(t, "create endpoint", r, http.StatusCreated, "")
 	neid := r.json(t)["endpoint"].(map[string]any)["id"].(string)
 	expectIdentity(t, "endpoint with a bad interface", e.do("POST", "/v3/endpoints", e.admin, `{"endpoint":{"service_id":"`+nova+`","interface":"private","url":"http://x"}}`), http.StatusBadRequest, "")
-	expectIdentity(t, "endpoint of an unknown service", e.do("POST", "/v3/endpoints", e.admin, `{"endpoint":{"service_id":"nope","interface":"public","url":"http://x"}}`), http.StatusNotFound, "")
+	// Keystone 22's answers, recorded from the reference.
+	expectIdentity(t, "endpoint of an unknown service", e.do("POST", "/v3/endpoints", e.admin, `{"endpoint":{"service_id":"nope","interface":"public","url":"http://x"}}`), http.StatusBadRequest,
+		`{"error":{"code":400,"message":"Expecting to find endpoint service_id in service table. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.","title":"Bad Request"}}`)
+	expectIdentity(t, "endpoint in an unknown region", e.do("POST", "/v3/endpoints", e.admin, `{"endpoint":{"service_id":"`+nova+`","interface":"public","url":"http://x","region_id":"nowhere"}}`), http.StatusBadRequest,
+		`{"error":{"code":400,"message":"Expecting to find endpoint region_id in region table. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.","title":"Bad Request"}}`)
+	expectIdentity(t, "endpoint with a bad url", e.do("POST", "/v3/endpoints", e.admin, `{"endpoint":{"service_id":"`+nova+`","interface":"admin","url":"not a url"}}`), http.StatusBadRequest,
+		`{"error":{"code":400,"message":"Invalid input for field 'url': 'not a url' does not match '^[a-zA-Z0-9+.-]+:.+'\n\nFailed validating 'pattern' in schema['properties']['url']:\n    {'maxLength': 225,\n     'minLength': 0,\n     'pattern': '^[a-zA-Z0-9+.-]+:.+',\n     'type': 'string'}\n\nOn instance['url']:\n    'not a url'","title":"Bad Request"}}`)
 	r = e.do("PATCH", "/v3/endpoints/"+neid, e.admin, `{"endpoint":{"url":"http://y"}}`)
 	if r.status != http.StatusOK || !strings.Contains(r.body, `"url": "http://y"`) {
 		t.Errorf("patch endpoint: %d %s", r.status, r.body)
@@ -269,4 +279,21 @@ func TestIdentityNameLimits(t *testing.T) {
 	expectIdentity(t, "user name without domain", e.do("POST", "/v3/auth/tokens", "",
 		`{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","password":"x"}}}}}`), http.StatusBadRequest,
 		`{"error":{"code":400,"message":"Expecting to find domain in user. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.","title":"Bad Request"}}`)
+}
+
+// TestIdentityNotImplemented: Keystone features glimpse lacks answer Keystone's 501 naming
+// the feature, not the bare 404 of an unknown path.
+func TestIdentityNotImplemented(t *testing.T) {
+	e := newIdentityEnv(t)
+	uid := e.do("GET", "/v3/users?name=admin", e.admin, "").json(t)["users"].([]any)[0].(map[string]any)["id"].(string)
+	for path, feature := range map[string]string{
+		"/v3/users/" + uid + "/application_credentials": "application credentials",
+		"/v3/groups": "groups", "/v3/users/" + uid + "/groups": "groups", "/v3/OS-TRUST/trusts": "trusts",
+	} {
+		r := e.do("GET", path, e.admin, "")
+		if r.status != http.StatusNotImplemented || !strings.Contains(r.body, "has no "+feature) {
+			t.Errorf("GET %s: %d %s", path, r.status, r.body)
+		}
+	}
+	expectIdentity(t, "unknown path", e.do("GET", "/v3/nonsense", e.admin, ""), http.StatusNotFound, "")
 }

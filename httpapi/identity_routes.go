@@ -71,7 +71,7 @@ func (s *Server) routeIdentityAPI(mux *http.ServeMux) {
 	authed("GET /v3/users/{user_id}", s.handleUserGet)
 	authed("PATCH /v3/users/{user_id}", s.handleUserUpdate)
 	authed("DELETE /v3/users/{user_id}", s.handleUserDelete)
-	authed("POST /v3/users/{user_id}/password", s.handleUserChangePassword)
+	open("POST /v3/users/{user_id}/password", s.handleUserChangePassword)
 	authed("GET /v3/users/{user_id}/projects", s.handleUserProjects)
 
 	authed("GET /v3/roles", s.handleRoleList)
@@ -108,6 +108,31 @@ func (s *Server) routeIdentityAPI(mux *http.ServeMux) {
 	authed("GET /v3/endpoints/{endpoint_id}", s.handleEndpointGet)
 	authed("PATCH /v3/endpoints/{endpoint_id}", s.handleEndpointUpdate)
 	authed("DELETE /v3/endpoints/{endpoint_id}", s.handleEndpointDelete)
+
+	// Keystone features glimpse does not offer: Keystone's 501, naming the feature, rather
+	// than the bare 404 of an unknown path, so that a client says what is missing.
+	for path, feature := range map[string]string{
+		"/v3/users/{user_id}/application_credentials":        "application credentials",
+		"/v3/users/{user_id}/application_credentials/{rest}": "application credentials",
+		"/v3/groups":                  "groups",
+		"/v3/groups/{rest...}":        "groups",
+		"/v3/users/{user_id}/groups":  "groups",
+		"/v3/OS-TRUST/{rest...}":      "trusts",
+		"/v3/credentials":             "credentials",
+		"/v3/credentials/{rest...}":   "credentials",
+		"/v3/OS-FEDERATION/{rest...}": "federation",
+	} {
+		mux.Handle(path, s.identity(notImplemented(feature), true))
+	}
+}
+
+// notImplemented answers Keystone's 501 (its NotImplemented error) for a feature
+// glimpse's identity service lacks, naming it.
+func notImplemented(feature string) identityHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return glimpse.Errorf(glimpse.ENOTIMPLEMENTED, "The action you have requested has not been implemented. "+
+			"glimpse's identity service has no %s (README.md, \"Identity\", lists what it has).", feature)
+	}
 }
 
 // methodNotAllowed answers as Keystone (Flask) does for a method a path does not have:

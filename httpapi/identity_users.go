@@ -209,9 +209,6 @@ func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) error 
 // original password is 401.
 func (s *Server) handleUserChangePassword(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("user_id")
-	if principal(r).UserID != id {
-		return forbidden("identity:change_password")
-	}
 	var body userBody
 	if err := decodeIdentityBody(r, &body); err != nil {
 		return err
@@ -229,9 +226,14 @@ func (s *Server) handleUserChangePassword(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
+	// No token is needed: the original password proves who is asking, as in Keystone
+	// (a user whose password expired can still change it). An unknown user is the same
+	// 401 as a wrong password, so that the answer does not tell which users exist.
 	u, err := s.Identity.FindUserByID(r.Context(), id)
-	if err != nil {
-		return notFound(err, "user", id)
+	if glimpse.ErrorCode(err) == glimpse.ENOTFOUND {
+		return glimpse.Errorf(glimpse.EUNAUTHORIZED, msgAuthRequired)
+	} else if err != nil {
+		return err
 	}
 	if !h.CheckPassword(u.PasswordHash, *body.User.OriginalPassword) {
 		return glimpse.Errorf(glimpse.EUNAUTHORIZED, msgAuthRequired)

@@ -196,11 +196,15 @@ func setValue(ptr any, v string) error {
 	case *[]string: // a comma-separated list
 		*p = splitList(v)
 	case *bool:
-		b, err := strconv.ParseBool(v)
-		if err != nil {
+		// The words YAML reads as booleans too, so a setting means the same in both.
+		switch strings.ToLower(v) {
+		case "true", "yes", "on", "1":
+			*p = true
+		case "false", "no", "off", "0":
+			*p = false
+		default:
 			return fmt.Errorf("%q is not true or false", v)
 		}
-		*p = b
 	case *time.Duration:
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -261,6 +265,18 @@ func (c *Config) complete() error {
 	c.IdentityPublicURL = strings.TrimSuffix(strings.TrimRight(c.IdentityPublicURL, "/"), "/v3")
 	if c.TokenTTL <= 0 {
 		return fmt.Errorf("token-ttl %s: must be positive", c.TokenTTL)
+	}
+	if c.CacheMaxSize < 0 {
+		return fmt.Errorf("cache-max-size %d: must be 0 (no cache) or a size in bytes", c.CacheMaxSize)
+	}
+	for _, q := range []struct {
+		name  string
+		value int64
+	}{{"image-size-total", c.ImageSizeTotal}, {"image-stage-total", c.ImageStageTotal},
+		{"image-count-total", c.ImageCountTotal}, {"image-count-uploading", c.ImageCountUploading}} {
+		if q.value < -1 {
+			return fmt.Errorf("%s %d: must be -1 (no limit) or a limit of 0 or more", q.name, q.value)
+		}
 	}
 	if c.MaxImageSize <= 0 {
 		return fmt.Errorf("max-image-size %d: must be positive", c.MaxImageSize)

@@ -297,9 +297,10 @@ func knownAdminPassword(cfg *Config, admin *glimpse.User, logger *slog.Logger) s
 		if identity.CheckPassword(admin.PasswordHash, cfg.AdminPassword) {
 			return cfg.AdminPassword
 		}
+		// Fall through to openrc: a stale variable must not stop openrc from following
+		// a change of host or ports.
 		logger.Warn("GLIMPSE_ADMIN_PASSWORD sets the admin password on the first start only, and it is not " +
 			"the admin's password now; change it with: openstack user set --password-prompt admin")
-		return ""
 	}
 	pw, ok := readOpenrcPassword(filepath.Join(cfg.DataDir, "openrc"))
 	if ok && identity.CheckPassword(admin.PasswordHash, pw) {
