@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/glimpse-image/glimpse"
 )
@@ -60,12 +61,20 @@ func (s *Server) handleProjectList(w http.ResponseWriter, r *http.Request) error
 	}
 	var projects []*glimpse.Project
 	for _, p := range all {
-		if q.Has("name") && p.Name != q.Get("name") || !matchEnabled(q.Get("enabled"), p.Enabled) {
+		// is_domain=true matches none: domains are not listed as projects here.
+		if q.Has("name") && p.Name != q.Get("name") || !matchEnabled(q.Get("enabled"), p.Enabled) ||
+			!matchProjectTags(q) || q.Has("is_domain") && matchEnabled(q.Get("is_domain"), true) {
 			continue
 		}
 		projects = append(projects, p)
 	}
 	return s.writeProjects(w, r, projects)
+}
+
+// matchProjectTags applies Keystone's tag filters to a project without tags (glimpse stores
+// none): ?tags= and ?tags-any= match no project, ?not-tags= and ?not-tags-any= every one.
+func matchProjectTags(q url.Values) bool {
+	return !q.Has("tags") && !q.Has("tags-any")
 }
 
 // matchEnabled applies an ?enabled= filter ("" matches anything).

@@ -297,3 +297,20 @@ func TestIdentityNotImplemented(t *testing.T) {
 	}
 	expectIdentity(t, "unknown path", e.do("GET", "/v3/nonsense", e.admin, ""), http.StatusNotFound, "")
 }
+
+// TestProjectListTagFilters: glimpse stores no project tags, so Keystone's tag filters
+// select no project (tags, tags-any) or every one (not-tags, not-tags-any); is_domain=true
+// selects none, since domains are not listed as projects.
+func TestProjectListTagFilters(t *testing.T) {
+	e := newIdentityEnv(t)
+	all := len(e.do("GET", "/v3/projects", e.admin, "").json(t)["projects"].([]any))
+	if all == 0 {
+		t.Fatal("no projects")
+	}
+	for query, want := range map[string]int{"tags=a": 0, "tags-any=a,b": 0, "not-tags=a": all, "not-tags-any=a": all,
+		"is_domain=true": 0, "is_domain=false": all} {
+		if got := len(e.do("GET", "/v3/projects?"+query, e.admin, "").json(t)["projects"].([]any)); got != want {
+			t.Errorf("GET /v3/projects?%s: %d projects, want %d", query, got, want)
+		}
+	}
+}
