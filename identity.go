@@ -29,6 +29,8 @@ type Project struct {
 	DomainID    string
 	Description string
 	Enabled     bool
+	Tags        []string       // Keystone's project tags, in order; nil is none
+	Extra       map[string]any // Keystone's other attributes, kept as given; nil is none
 }
 
 type User struct {
@@ -39,6 +41,7 @@ type User struct {
 	Enabled          bool
 	PasswordHash     string // bcrypt; never leaves the identity package or the store
 	CreatedAt        time.Time
+	Extra            map[string]any // Keystone's other attributes (email, description, …); nil is none
 }
 
 type Role struct {

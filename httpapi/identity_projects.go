@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/glimpse-image/glimpse"
 )
@@ -20,12 +19,22 @@ type projectView struct {
 	Tags        []string       `json:"tags"`
 	Options     map[string]any `json:"options"`
 	Links       resourceLinks  `json:"links"`
+	Extra       map[string]any `json:"-"` // shown first (identity_extra.go)
+}
+
+func (v projectView) MarshalJSON() ([]byte, error) {
+	type plain projectView
+	return withExtra(plain(v), v.Extra, projectCoreKeys)
 }
 
 func (s *Server) projectViewOf(r *http.Request, p *glimpse.Project) projectView {
+	tags := p.Tags
+	if tags == nil {
+		tags = []string{}
+	}
 	return projectView{ID: p.ID, Name: p.Name, DomainID: p.DomainID, Description: p.Description,
-		Enabled: p.Enabled, ParentID: p.DomainID, Tags: []string{}, Options: map[string]any{},
-		Links: s.linksOf(r, "projects", p.ID)}
+		Enabled: p.Enabled, ParentID: p.DomainID, Tags: tags, Options: map[string]any{},
+		Links: s.linksOf(r, "projects", p.ID), Extra: p.Extra}
 }
 
 func (s *Server) writeProjects(w http.ResponseWriter, r *http.Request, projects []*glimpse.Project) error {
@@ -42,10 +51,11 @@ func (s *Server) writeProjects(w http.ResponseWriter, r *http.Request, projects 
 // projectBody is the "project" object of POST and PATCH /v3/projects.
 type projectBody struct {
 	Project *struct {
-		Name        *string `json:"name"`
-		DomainID    *string `json:"domain_id"`
-		Description *string `json:"description"`
-		Enabled     *bool   `json:"enabled"`
+		Name        *string   `json:"name"`
+		DomainID    *string   `json:"domain_id"`
+		Description *string   `json:"description"`
+		Enabled     *bool     `json:"enabled"`
+		Tags        *[]string `json:"tags"`
 	} `json:"project"`
 }
 
@@ -63,18 +73,12 @@ func (s *Server) handleProjectList(w http.ResponseWriter, r *http.Request) error
 	for _, p := range all {
 		// is_domain=true matches none: domains are not listed as projects here.
 		if q.Has("name") && p.Name != q.Get("name") || !matchEnabled(q.Get("enabled"), p.Enabled) ||
-			!matchProjectTags(q) || q.Has("is_domain") && matchEnabled(q.Get("is_domain"), true) {
+			!matchProjectTags(q, p.Tags) || q.Has("is_domain") && matchEnabled(q.Get("is_domain"), true) {
 			continue
 		}
 		projects = append(projects, p)
 	}
 	return s.writeProjects(w, r, projects)
-}
-
-// matchProjectTags applies Keystone's tag filters to a project without tags (glimpse stores
-// none): ?tags= and ?tags-any= match no project, ?not-tags= and ?not-tags-any= every one.
-func matchProjectTags(q url.Values) bool {
-	return !q.Has("tags") && !q.Has("tags-any")
 }
 
 // matchEnabled applies an ?enabled= filter ("" matches anything).
@@ -94,8 +98,12 @@ func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) err
 	if err := requireAdmin(r, "identity:create_project"); err != nil {
 		return err
 	}
+	raw, err := readIdentityBody(r)
+	if err != nil {
+		return err
+	}
 	var body projectBody
-	if err := decodeIdentityBody(r, &body); err != nil {
+	if err := decodeIdentityJSON(raw, &body); err != nil {
 		return err
 	}
 	if body.Project == nil {
@@ -108,7 +116,14 @@ func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) err
 	if err := checkIdentityName(*b.Name, maxProjectName); err != nil {
 		return err
 	}
-	p := &glimpse.Project{ID: newIdentityID(), Name: *b.Name, DomainID: s.defaultDomain(r), Enabled: true}
+	p := &glimpse.Project{ID: newIdentityID(), Name: *b.Name, DomainID: s.defaultDomain(r), Enabled: true,
+		Extra: identityExtra(raw, "project", projectCoreKeys)}
+	if b.Tags != nil {
+		if err := checkProjectTags(*b.Tags); err != nil {
+			return err
+		}
+		p.Tags = *b.Tags
+	}
 	if b.DomainID != nil && *b.DomainID != "" {
 		p.DomainID = *b.DomainID
 	}
@@ -163,8 +178,12 @@ func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	id := r.PathValue("project_id")
+	raw, err := readIdentityBody(r)
+	if err != nil {
+		return err
+	}
 	var body projectBody
-	if err := decodeIdentityBody(r, &body); err != nil {
+	if err := decodeIdentityJSON(raw, &body); err != nil {
 		return err
 	}
 	if body.Project == nil {
@@ -194,6 +213,13 @@ func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) err
 	if b.Enabled != nil {
 		p.Enabled = *b.Enabled
 	}
+	if b.Tags != nil {
+		if err := checkProjectTags(*b.Tags); err != nil {
+			return err
+		}
+		p.Tags = *b.Tags
+	}
+	p.Extra = mergeExtra(p.Extra, identityExtra(raw, "project", projectCoreKeys))
 	if err := s.Identity.UpdateProject(r.Context(), p); err != nil {
 		if glimpse.ErrorCode(err) == glimpse.ECONFLICT {
 			return glimpse.Errorf(glimpse.ECONFLICT, "Conflict occurred attempting to store project - it is not permitted to have two projects with either the same name or same id in the same domain: name is %s, project id %s.", p.Name, p.ID)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -298,19 +299,49 @@ func TestIdentityNotImplemented(t *testing.T) {
 	expectIdentity(t, "unknown path", e.do("GET", "/v3/nonsense", e.admin, ""), http.StatusNotFound, "")
 }
 
-// TestProjectListTagFilters: glimpse stores no project tags, so Keystone's tag filters
-// select no project (tags, tags-any) or every one (not-tags, not-tags-any); is_domain=true
-// selects none, since domains are not listed as projects.
-func TestProjectListTagFilters(t *testing.T) {
+// TestIdentityExtraAndTags: a user's email, description and other attributes, and a
+// project's tags and other attributes, are kept and shown first, as Keystone 22 does; a PATCH
+// sets the ones it names; the project list filters on tags.
+func TestIdentityExtraAndTags(t *testing.T) {
 	e := newIdentityEnv(t)
-	all := len(e.do("GET", "/v3/projects", e.admin, "").json(t)["projects"].([]any))
-	if all == 0 {
-		t.Fatal("no projects")
+	r := e.do("POST", "/v3/users", e.admin, `{"user":{"name":"xtra","email":"x@y.z","description":"ud","color":{"a":1}}}`)
+	expectIdentity(t, "create user with extras", r, http.StatusCreated, "")
+	uid := r.json(t)["user"].(map[string]any)["id"].(string)
+	if !strings.HasPrefix(r.body, `{"user": {"color": {"a": 1}, "description": "ud", "email": "x@y.z", "id": "`) {
+		t.Errorf("user with extras: %s", r.body)
 	}
-	for query, want := range map[string]int{"tags=a": 0, "tags-any=a,b": 0, "not-tags=a": all, "not-tags-any=a": all,
-		"is_domain=true": 0, "is_domain=false": all} {
-		if got := len(e.do("GET", "/v3/projects?"+query, e.admin, "").json(t)["projects"].([]any)); got != want {
-			t.Errorf("GET /v3/projects?%s: %d projects, want %d", query, got, want)
+	r = e.do("PATCH", "/v3/users/"+uid, e.admin, `{"user":{"email":"new@y.z"}}`)
+	if got := r.json(t)["user"].(map[string]any); got["email"] != "new@y.z" || got["description"] != "ud" {
+		t.Errorf("after PATCH email: %s", r.body)
+	}
+	if got := e.do("GET", "/v3/users/"+uid, e.admin, "").json(t)["user"].(map[string]any); got["email"] != "new@y.z" {
+		t.Errorf("GET after PATCH: %v", got)
+	}
+
+	for name, tags := range map[string]string{"t-ab": `["a","b"]`, "t-b": `["b"]`, "t-none": `[]`} {
+		r := e.do("POST", "/v3/projects", e.admin, `{"project":{"name":"`+name+`","tags":`+tags+`,"color":"blue"}}`)
+		expectIdentity(t, "create "+name, r, http.StatusCreated, "")
+		if !strings.Contains(r.body, `"tags": `+strings.ReplaceAll(tags, `","`, `", "`)) || !strings.HasPrefix(r.body, `{"project": {"color": "blue", "id": `) {
+			t.Errorf("project %s: %s", name, r.body)
 		}
 	}
+	names := func(query string) []string {
+		var out []string
+		for _, p := range e.do("GET", "/v3/projects?"+query, e.admin, "").json(t)["projects"].([]any) {
+			if n := p.(map[string]any)["name"].(string); strings.HasPrefix(n, "t-") {
+				out = append(out, n)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	for query, want := range map[string][]string{
+		"tags=a,b": {"t-ab"}, "tags=b": {"t-ab", "t-b"}, "tags-any=a,z": {"t-ab"},
+		"not-tags=a,b": {"t-b", "t-none"}, "not-tags-any=a": {"t-b", "t-none"}, "is_domain=true": nil,
+	} {
+		if got := names(query); !slices.Equal(got, want) {
+			t.Errorf("GET /v3/projects?%s: %v, want %v", query, got, want)
+		}
+	}
+	expectIdentity(t, "a tag with a slash", e.do("POST", "/v3/projects", e.admin, `{"project":{"name":"bad","tags":["a/b"]}}`), http.StatusBadRequest, "")
 }

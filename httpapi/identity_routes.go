@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -308,10 +307,16 @@ func writeNoBody(w http.ResponseWriter, status int) {
 // decodeIdentityBody reads a JSON request body into v. Errors: EINVALID with Keystone's
 // message for a body that is not JSON.
 func decodeIdentityBody(r *http.Request, v any) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	body, err := readIdentityBody(r)
 	if err != nil {
-		return glimpse.Errorf(glimpse.EINVALID, "Expecting to find valid JSON in request body. %s", invalidSuffix)
+		return err
 	}
+	return decodeIdentityJSON(body, v)
+}
+
+// decodeIdentityJSON decodes a request body read by readIdentityBody into v, with
+// decodeIdentityBody's errors.
+func decodeIdentityJSON(body []byte, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {

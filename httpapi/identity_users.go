@@ -36,11 +36,18 @@ type userView struct {
 	PasswordExpiresAt *string        `json:"password_expires_at"`
 	Options           map[string]any `json:"options"`
 	Links             resourceLinks  `json:"links"`
+	Extra             map[string]any `json:"-"` // shown first (identity_extra.go)
+}
+
+func (v userView) MarshalJSON() ([]byte, error) {
+	type plain userView
+	return withExtra(plain(v), v.Extra, userCoreKeys)
 }
 
 func (s *Server) userViewOf(r *http.Request, u *glimpse.User) userView {
 	return userView{ID: u.ID, Name: u.Name, DomainID: u.DomainID, Enabled: u.Enabled,
-		DefaultProjectID: u.DefaultProjectID, Options: map[string]any{}, Links: s.linksOf(r, "users", u.ID)}
+		DefaultProjectID: u.DefaultProjectID, Options: map[string]any{}, Links: s.linksOf(r, "users", u.ID),
+		Extra: u.Extra}
 }
 
 type userBody struct {
@@ -83,8 +90,12 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) error 
 	if err := requireAdmin(r, "identity:create_user"); err != nil {
 		return err
 	}
+	raw, err := readIdentityBody(r)
+	if err != nil {
+		return err
+	}
 	var body userBody
-	if err := decodeIdentityBody(r, &body); err != nil {
+	if err := decodeIdentityJSON(raw, &body); err != nil {
 		return err
 	}
 	if body.User == nil {
@@ -97,7 +108,8 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) error 
 	if err := checkIdentityName(*b.Name, maxUserName); err != nil {
 		return err
 	}
-	u := &glimpse.User{ID: newIdentityID(), Name: *b.Name, DomainID: s.defaultDomain(r), Enabled: true}
+	u := &glimpse.User{ID: newIdentityID(), Name: *b.Name, DomainID: s.defaultDomain(r), Enabled: true,
+		Extra: identityExtra(raw, "user", userCoreKeys)}
 	if b.DomainID != nil && *b.DomainID != "" {
 		u.DomainID = *b.DomainID
 	}
@@ -148,8 +160,12 @@ func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	id := r.PathValue("user_id")
+	raw, err := readIdentityBody(r)
+	if err != nil {
+		return err
+	}
 	var body userBody
-	if err := decodeIdentityBody(r, &body); err != nil {
+	if err := decodeIdentityJSON(raw, &body); err != nil {
 		return err
 	}
 	if body.User == nil {
@@ -190,6 +206,7 @@ func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) error 
 		}
 		revoke = true
 	}
+	u.Extra = mergeExtra(u.Extra, identityExtra(raw, "user", userCoreKeys))
 	if err := s.Identity.UpdateUser(r.Context(), u); err != nil {
 		if glimpse.ErrorCode(err) == glimpse.ECONFLICT {
 			return glimpse.Errorf(glimpse.ECONFLICT, "Conflict occurred attempting to store user - Duplicate entry found with name %s at domain ID %s.", u.Name, u.DomainID)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -187,11 +188,47 @@ func (db *DB) DeleteDomain(ctx context.Context, id string) error {
 
 // ---- projects ("Projects")
 
-const projectSelect = "SELECT id, name, domain_id, description, enabled FROM projects"
+const projectSelect = "SELECT id, name, domain_id, description, enabled, tags, extra FROM projects"
 
 func scanProject(r rowScanner) (*glimpse.Project, error) {
 	p := &glimpse.Project{}
-	return p, r.Scan(&p.ID, &p.Name, &p.DomainID, &p.Description, &p.Enabled)
+	var tags, extra sql.NullString
+	if err := r.Scan(&p.ID, &p.Name, &p.DomainID, &p.Description, &p.Enabled, &tags, &extra); err != nil {
+		return p, err
+	}
+	if err := decodeJSONColumn(tags, &p.Tags); err != nil {
+		return p, fmt.Errorf("project %s tags: %w", p.ID, err)
+	}
+	if err := decodeJSONColumn(extra, &p.Extra); err != nil {
+		return p, fmt.Errorf("project %s extra: %w", p.ID, err)
+	}
+	return p, nil
+}
+
+// jsonColumn is v as a JSON text column: NULL for an empty list or object.
+func jsonColumn[T any](v []T) (sql.NullString, error) {
+	if len(v) == 0 {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(v)
+	return sql.NullString{String: string(b), Valid: true}, err
+}
+
+// jsonObjectColumn is m as a JSON text column: NULL for an empty object.
+func jsonObjectColumn(m map[string]any) (sql.NullString, error) {
+	if len(m) == 0 {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(m)
+	return sql.NullString{String: string(b), Valid: true}, err
+}
+
+// decodeJSONColumn decodes a JSON text column into v; NULL leaves v as it is.
+func decodeJSONColumn(col sql.NullString, v any) error {
+	if !col.Valid || col.String == "" {
+		return nil
+	}
+	return json.Unmarshal([]byte(col.String), v)
 }
 
 func projectWriteError(tx *tx, p *glimpse.Project, err error) error {
@@ -213,8 +250,12 @@ func (db *DB) CreateProject(ctx context.Context, p *glimpse.Project) error {
 		if err := mustExist(ctx, tx, "domains", "domain", p.DomainID); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, "INSERT INTO projects (id, name, domain_id, description, enabled) VALUES (?, ?, ?, ?, ?)",
-			p.ID, p.Name, p.DomainID, p.Description, p.Enabled)
+		tags, extra, err := projectJSON(p)
+		if err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, "INSERT INTO projects (id, name, domain_id, description, enabled, tags, extra) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			p.ID, p.Name, p.DomainID, p.Description, p.Enabled, tags, extra)
 		return projectWriteError(tx, p, err)
 	})
 }
@@ -237,7 +278,8 @@ func (db *DB) FindProjects(ctx context.Context, domainID string) ([]*glimpse.Pro
 	return findAll(ctx, db, "projects", scanProject, projectSelect+" WHERE domain_id = ? ORDER BY name, id", domainID)
 }
 
-// UpdateProject stores the name, domain, description and enabled flag of p.
+// UpdateProject stores the name, domain, description, enabled flag, tags and extra
+// attributes of p.
 // Errors: ENOTFOUND (project or domain); ECONFLICT for a name taken in the domain.
 func (db *DB) UpdateProject(ctx context.Context, p *glimpse.Project) error {
 	return db.writeTx(ctx, func(tx *tx) error {
@@ -247,10 +289,24 @@ func (db *DB) UpdateProject(ctx context.Context, p *glimpse.Project) error {
 		if err := mustExist(ctx, tx, "domains", "domain", p.DomainID); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, "UPDATE projects SET name = ?, domain_id = ?, description = ?, enabled = ? WHERE id = ?",
-			p.Name, p.DomainID, p.Description, p.Enabled, p.ID)
+		tags, extra, err := projectJSON(p)
+		if err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, "UPDATE projects SET name = ?, domain_id = ?, description = ?, enabled = ?, tags = ?, extra = ? WHERE id = ?",
+			p.Name, p.DomainID, p.Description, p.Enabled, tags, extra, p.ID)
 		return projectWriteError(tx, p, err)
 	})
+}
+
+func projectJSON(p *glimpse.Project) (tags, extra sql.NullString, err error) {
+	if tags, err = jsonColumn(p.Tags); err != nil {
+		return tags, extra, fmt.Errorf("encode project tags: %w", err)
+	}
+	if extra, err = jsonObjectColumn(p.Extra); err != nil {
+		return tags, extra, fmt.Errorf("encode project attributes: %w", err)
+	}
+	return tags, extra, nil
 }
 
 // DeleteProject deletes a project and the role assignments on it. Errors: ENOTFOUND.
@@ -265,11 +321,18 @@ func (db *DB) DeleteProject(ctx context.Context, id string) error {
 
 // ---- users ("Users")
 
-const userSelect = "SELECT id, name, domain_id, default_project_id, enabled, password_hash, created_at FROM users"
+const userSelect = "SELECT id, name, domain_id, default_project_id, enabled, password_hash, created_at, extra FROM users"
 
 func scanUser(r rowScanner) (*glimpse.User, error) {
 	u := &glimpse.User{}
-	return u, r.Scan(&u.ID, &u.Name, &u.DomainID, &u.DefaultProjectID, &u.Enabled, &u.PasswordHash, timeScan{&u.CreatedAt})
+	var extra sql.NullString
+	if err := r.Scan(&u.ID, &u.Name, &u.DomainID, &u.DefaultProjectID, &u.Enabled, &u.PasswordHash, timeScan{&u.CreatedAt}, &extra); err != nil {
+		return u, err
+	}
+	if err := decodeJSONColumn(extra, &u.Extra); err != nil {
+		return u, fmt.Errorf("user %s extra: %w", u.ID, err)
+	}
+	return u, nil
 }
 
 func userWriteError(tx *tx, u *glimpse.User, err error) error {
@@ -293,8 +356,12 @@ func (db *DB) CreateUser(ctx context.Context, u *glimpse.User) error {
 			return err
 		}
 		u.CreatedAt = tx.now
-		_, err := tx.exec(ctx, "INSERT INTO users (id, name, domain_id, default_project_id, enabled, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			u.ID, u.Name, u.DomainID, u.DefaultProjectID, u.Enabled, u.PasswordHash, tx.d.timeArg(u.CreatedAt))
+		extra, err := jsonObjectColumn(u.Extra)
+		if err != nil {
+			return fmt.Errorf("encode user attributes: %w", err)
+		}
+		_, err = tx.exec(ctx, "INSERT INTO users (id, name, domain_id, default_project_id, enabled, password_hash, created_at, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			u.ID, u.Name, u.DomainID, u.DefaultProjectID, u.Enabled, u.PasswordHash, tx.d.timeArg(u.CreatedAt), extra)
 		return userWriteError(tx, u, err)
 	})
 }
@@ -327,8 +394,12 @@ func (db *DB) UpdateUser(ctx context.Context, u *glimpse.User) error {
 		if err := mustExist(ctx, tx, "domains", "domain", u.DomainID); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, "UPDATE users SET name = ?, domain_id = ?, default_project_id = ?, enabled = ?, password_hash = ? WHERE id = ?",
-			u.Name, u.DomainID, u.DefaultProjectID, u.Enabled, u.PasswordHash, u.ID)
+		extra, err := jsonObjectColumn(u.Extra)
+		if err != nil {
+			return fmt.Errorf("encode user attributes: %w", err)
+		}
+		_, err = tx.exec(ctx, "UPDATE users SET name = ?, domain_id = ?, default_project_id = ?, enabled = ?, password_hash = ?, extra = ? WHERE id = ?",
+			u.Name, u.DomainID, u.DefaultProjectID, u.Enabled, u.PasswordHash, extra, u.ID)
 		return userWriteError(tx, u, err)
 	})
 }

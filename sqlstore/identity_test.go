@@ -409,3 +409,39 @@ func testCatalog(t *testing.T, open opener) {
 		t.Errorf("FindServices = %+v", services)
 	}
 }
+
+// testIdentityExtra: project tags and the other attributes of users and projects
+// round-trip, are replaced by an update, and are cleared by an empty value.
+func testIdentityExtra(t *testing.T, open opener) {
+	db := open(t)
+	must(t, db.CreateDomain(ctx, &glimpse.Domain{ID: "default", Name: "Default", Enabled: true}))
+	p := &glimpse.Project{Name: "tagged", DomainID: "default", Enabled: true, Tags: []string{"b", "a", "x y"},
+		Extra: map[string]any{"color": "blue", "nested": map[string]any{"k": []any{"v", 1.5}}}}
+	must(t, db.CreateProject(ctx, p))
+	u := &glimpse.User{Name: "u", DomainID: "default", Enabled: true, Extra: map[string]any{"email": "u@example.org", "description": "d"}}
+	must(t, db.CreateUser(ctx, u))
+	gotP, err := db.FindProjectByID(ctx, p.ID)
+	must(t, err)
+	if !reflect.DeepEqual(gotP.Tags, p.Tags) || !reflect.DeepEqual(gotP.Extra, p.Extra) {
+		t.Errorf("project tags %q extra %v, want %q %v", gotP.Tags, gotP.Extra, p.Tags, p.Extra)
+	}
+	gotU, err := db.FindUserByName(ctx, "default", "u")
+	must(t, err)
+	if !reflect.DeepEqual(gotU.Extra, u.Extra) {
+		t.Errorf("user extra %v, want %v", gotU.Extra, u.Extra)
+	}
+	gotP.Tags, gotP.Extra = []string{"c"}, nil
+	must(t, db.UpdateProject(ctx, gotP))
+	gotU.Extra = map[string]any{"email": "new@example.org"}
+	must(t, db.UpdateUser(ctx, gotU))
+	projects, err := db.FindProjects(ctx, "")
+	must(t, err)
+	if len(projects) != 1 || !reflect.DeepEqual(projects[0].Tags, []string{"c"}) || projects[0].Extra != nil {
+		t.Errorf("after the update: %+v", projects[0])
+	}
+	users, err := db.FindUsers(ctx, "")
+	must(t, err)
+	if len(users) != 1 || users[0].Extra["email"] != "new@example.org" || len(users[0].Extra) != 1 {
+		t.Errorf("user after the update: %+v", users[0])
+	}
+}

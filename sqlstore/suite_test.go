@@ -44,6 +44,7 @@ func runSuite(t *testing.T, open opener) {
 		{"MembersDeletedImage", testMembersDeletedImage},
 		{"Domains", testDomains},
 		{"ProjectsUsers", testProjectsUsers},
+		{"IdentityExtra", testIdentityExtra},
 		{"RolesAssignments", testRolesAssignments},
 		{"Catalog", testCatalog},
 		{"Revocations", testRevocations},
