@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -106,7 +107,8 @@ func checkProjectTags(tags []string) error {
 // matchProjectTags applies Keystone's project list filters: ?tags= (all of them),
 // ?tags-any=, ?not-tags= (not all of them) and ?not-tags-any= (none of them), each a
 // comma-separated list.
-func matchProjectTags(q map[string][]string, tags []string) bool {
+func matchProjectTags(q url.Values, tags []string) bool {
+	// has reports whether tags hold all and any of the listed ones.
 	has := func(list string) (all, any bool) {
 		all = true
 		for _, t := range strings.Split(list, ",") {
@@ -118,30 +120,20 @@ func matchProjectTags(q map[string][]string, tags []string) bool {
 		}
 		return all, any
 	}
-	get := func(k string) (string, bool) {
-		v, ok := q[k]
-		if !ok || len(v) == 0 {
-			return "", false
+	for _, f := range []struct {
+		key       string
+		wantAll   bool // the filter is on "all of them" (else "any of them")
+		wantMatch bool // the project must match (else must not)
+	}{{"tags", true, true}, {"tags-any", false, true}, {"not-tags", true, false}, {"not-tags-any", false, false}} {
+		if !q.Has(f.key) {
+			continue
 		}
-		return v[0], true
-	}
-	if v, ok := get("tags"); ok {
-		if all, _ := has(v); !all {
-			return false
+		all, any := has(q.Get(f.key))
+		matched := any
+		if f.wantAll {
+			matched = all
 		}
-	}
-	if v, ok := get("tags-any"); ok {
-		if _, any := has(v); !any {
-			return false
-		}
-	}
-	if v, ok := get("not-tags"); ok {
-		if all, _ := has(v); all {
-			return false
-		}
-	}
-	if v, ok := get("not-tags-any"); ok {
-		if _, any := has(v); any {
+		if matched != f.wantMatch {
 			return false
 		}
 	}

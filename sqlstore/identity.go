@@ -205,21 +205,12 @@ func scanProject(r rowScanner) (*glimpse.Project, error) {
 	return p, nil
 }
 
-// jsonColumn is v as a JSON text column: NULL for an empty list or object.
-func jsonColumn[T any](v []T) (sql.NullString, error) {
-	if len(v) == 0 {
+// jsonColumn is v (a list or an object) as a JSON text column: NULL when empty.
+func jsonColumn(v any, empty bool) (sql.NullString, error) {
+	if empty {
 		return sql.NullString{}, nil
 	}
 	b, err := json.Marshal(v)
-	return sql.NullString{String: string(b), Valid: true}, err
-}
-
-// jsonObjectColumn is m as a JSON text column: NULL for an empty object.
-func jsonObjectColumn(m map[string]any) (sql.NullString, error) {
-	if len(m) == 0 {
-		return sql.NullString{}, nil
-	}
-	b, err := json.Marshal(m)
 	return sql.NullString{String: string(b), Valid: true}, err
 }
 
@@ -300,10 +291,10 @@ func (db *DB) UpdateProject(ctx context.Context, p *glimpse.Project) error {
 }
 
 func projectJSON(p *glimpse.Project) (tags, extra sql.NullString, err error) {
-	if tags, err = jsonColumn(p.Tags); err != nil {
+	if tags, err = jsonColumn(p.Tags, len(p.Tags) == 0); err != nil {
 		return tags, extra, fmt.Errorf("encode project tags: %w", err)
 	}
-	if extra, err = jsonObjectColumn(p.Extra); err != nil {
+	if extra, err = jsonColumn(p.Extra, len(p.Extra) == 0); err != nil {
 		return tags, extra, fmt.Errorf("encode project attributes: %w", err)
 	}
 	return tags, extra, nil
@@ -356,7 +347,7 @@ func (db *DB) CreateUser(ctx context.Context, u *glimpse.User) error {
 			return err
 		}
 		u.CreatedAt = tx.now
-		extra, err := jsonObjectColumn(u.Extra)
+		extra, err := jsonColumn(u.Extra, len(u.Extra) == 0)
 		if err != nil {
 			return fmt.Errorf("encode user attributes: %w", err)
 		}
@@ -394,7 +385,7 @@ func (db *DB) UpdateUser(ctx context.Context, u *glimpse.User) error {
 		if err := mustExist(ctx, tx, "domains", "domain", u.DomainID); err != nil {
 			return err
 		}
-		extra, err := jsonObjectColumn(u.Extra)
+		extra, err := jsonColumn(u.Extra, len(u.Extra) == 0)
 		if err != nil {
 			return fmt.Errorf("encode user attributes: %w", err)
 		}
